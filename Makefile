@@ -1,0 +1,35 @@
+# Two commands a person needs: `make lab` (open the lessons) and `make test` (run every test).
+# Each creates .venv and installs the pinned dependencies on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install lab test notebooks bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+
+test: install
+	$(BIN)/python -m pytest
+
+notebooks: install
+	$(BIN)/python tools/execute_notebooks.py
+
+bench: install
+	$(BIN)/python tools/bench.py
+
+lint: install
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check kit tests tools
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,182 @@
+"""Text and static-HTML views of a scope tree (no ipywidgets).
+
+The text view is deterministic: it is what nbval compares and what a widget shows
+where widgets cannot run. The HTML view uses ``<details>`` so it folds on GitHub and
+in nbconvert output without JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from kit.tree import OpInfo, ScopeNode, ScopeTree, VariableInfo
+
+VIEWS = ("variables", "ops", "both")
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """What to show: which half, how deep, folded or not, filtered how."""
+
+    view: str = "both"
+    depth: int | None = None
+    fold: bool = True
+    collection: str | None = None
+    search: str = ""
+    hide_plumbing: bool = True
+
+    def __post_init__(self):
+        if self.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
+        if self.depth is not None and (not isinstance(self.depth, int) or self.depth < 0):
+            raise ValueError(f"depth must be a whole number >= 0 or None; got {self.depth!r}")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def format_shape(shape: tuple) -> str:
+    if len(shape) == 1:
+        return f"({'?' if shape[0] is None else shape[0]},)"
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+def variable_details(var: VariableInfo) -> str:
+    parts = [format_shape(var.shape), var.dtype, "[" + ", ".join(var.collections) + "]"]
+    if var.device:
+        parts.append(f"@{var.device}")
+    if var.shared:
+        parts.append("shared: read in " + ", ".join(var.reader_scopes))
+    return "  ".join(parts)
+
+
+def scope_summary(node: ScopeNode, half: str) -> str:
+    if half == "variables":
+        return f"{plural(node.variable_count, 'var')}  {plural(node.parameter_count, 'param')}"
+    return plural(node.op_count, "op")
+
+
+def _label(node: ScopeNode) -> str:
+    if node.is_group:
+        return f"{node.name}/  (×{len(node.members)}, same structure)"
+    return node.name + "/"
+
+
+def _leaf(item: VariableInfo | OpInfo) -> tuple[str, str]:
+    name = item.name.rsplit("/", 1)[-1]
+    if isinstance(item, VariableInfo):
+        return name, variable_details(item)
+    return name, item.type
+
+
+def _roots(tree: ScopeTree, options: ViewOptions) -> list[tuple[str, ScopeNode]]:
+    halves = []
+    if options.view in ("variables", "both"):
+        halves.append(
+            (
+                "variables",
+                tree.variable_root(options.fold, options.collection, options.search),
+            )
+        )
+    if options.view in ("ops", "both"):
+        halves.append(
+            ("ops", tree.op_root(options.fold, options.hide_plumbing, options.search))
+        )
+    return halves
+
+
+def heading(tree: ScopeTree, half: str, root: ScopeNode, options: ViewOptions) -> str:
+    if half == "variables":
+        text = (
+            f"Variables by variable scope: {plural(root.variable_count, 'variable')}, "
+            f"{plural(root.parameter_count, 'parameter')}"
+        )
+        if options.collection:
+            text += f" (collection: {options.collection})"
+    else:
+        text = f"Ops by name scope: {plural(root.op_count, 'op')}"
+        hidden = sum(1 for o in tree.ops if o.plumbing)
+        if options.hide_plumbing and hidden:
+            text += f" ({plural(hidden, 'plumbing op')} hidden)"
+    if options.search:
+        text += f" matching {options.search!r}"
+    return text
+
+
+# --- text ----------------------------------------------------------------------------
+
+
+def _text_rows(node: ScopeNode, half: str, depth: int | None, prefix: str, rows: list) -> None:
+    entries: list = list(node.children.values())
+    entries += node.variables if half == "variables" else node.ops
+    for i, entry in enumerate(entries):
+        last = i == len(entries) - 1
+        branch = prefix + ("└── " if last else "├── ")
+        if isinstance(entry, ScopeNode):
+            rows.append((branch + _label(entry), scope_summary(entry, half)))
+            deeper = prefix + ("    " if last else "│   ")
+            if entry.is_group:
+                for j, member in enumerate(entry.children.values()):
+                    mark = "└── " if j == len(entry.children) - 1 else "├── "
+                    rows.append((deeper + mark + member.name + "/", scope_summary(member, half)))
+            elif depth is None or depth > 1:
+                _text_rows(entry, half, None if depth is None else depth - 1, deeper, rows)
+        else:
+            name, details = _leaf(entry)
+            rows.append((branch + name, details))
+
+
+def render_text(tree: ScopeTree, options: ViewOptions | None = None) -> str:
+    """The tree as aligned plain text with ├──/└── branches."""
+    options = options or ViewOptions()
+    blocks = []
+    for half, root in _roots(tree, options):
+        rows: list[tuple[str, str]] = []
+        if options.depth != 0:
+            _text_rows(root, half, options.depth, "", rows)
+        width = max((len(left) for left, _ in rows), default=0)
+        lines = [heading(tree, half, root, options)]
+        lines += [f"{left.ljust(width)}  {right}".rstrip() for left, right in rows]
+        if not rows:
+            lines.append("(nothing)")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+# --- HTML ----------------------------------------------------------------------------
+
+
+def _html_items(node: ScopeNode, half: str, open_depth: int, level: int) -> str:
+    parts = []
+    for child in node.children.values():
+        inner = _html_items(child, half, open_depth, level + 1)
+        is_open = " open" if level < open_depth else ""
+        parts.append(
+            f"<li><details{is_open}><summary><code>{html.escape(_label(child))}</code> "
+            f"<small>{html.escape(scope_summary(child, half))}</small></summary>"
+            f"<ul>{inner}</ul></details></li>"
+        )
+    leaves = node.variables if half == "variables" else node.ops
+    for leaf in leaves:
+        name, details = _leaf(leaf)
+        shared = " ◆" if isinstance(leaf, VariableInfo) and leaf.shared else ""
+        parts.append(
+            f"<li><code>{html.escape(name)}</code>{shared} <small>{html.escape(details)}</small></li>"
+        )
+    return "".join(parts)
+
+
+def render_html(tree: ScopeTree, options: ViewOptions | None = None, open_depth: int = 1) -> str:
+    """Nested ``<details>`` lists; the first ``open_depth`` levels start open."""
+    options = options or ViewOptions()
+    cells = []
+    for half, root in _roots(tree, options):
+        title = html.escape(heading(tree, half, root, options))
+        body = _html_items(root, half, open_depth, 0) or "<li>(nothing)</li>"
+        cells.append(f"<div><strong>{title}</strong><ul>{body}</ul></div>")
+    if len(cells) == 1:
+        return f'<div class="scopekit-tree">{cells[0]}</div>'
+    row = "".join(f'<td style="vertical-align:top;text-align:left">{c}</td>' for c in cells)
+    return f'<div class="scopekit-tree"><table><tr>{row}</tr></table></div>'

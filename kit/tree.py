@@ -1,0 +1,341 @@
+"""The scope-tree model: what a ``tf.Graph`` holds, grouped by scope path.
+
+Pure data, no UI. Variables are grouped by their variable-scope path (their name),
+ops by their name-scope path. Each variable also records the name scopes whose ops
+read it, which is how two towers sharing one variable become visible.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Short names for the collections a learner meets, keyed by the GraphKeys string.
+COLLECTION_NAMES = {
+    "variables": "global",
+    "local_variables": "local",
+    "model_variables": "model",
+    "trainable_variables": "trainable",
+}
+REGULARIZED = "regularized"
+
+VARIABLE_OP_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable"})
+READ_OP_TYPES = frozenset({"ReadVariableOp", "Identity"})
+# Name segments that belong to a variable's or a layer's plumbing, not its computation.
+PLUMBING_SEGMENTS = frozenset(
+    {"Initializer", "Assign", "read", "Read", "IsInitialized", "Regularizer"}
+)
+PLUMBING_OP_TYPES = frozenset(
+    {"ReadVariableOp", "AssignVariableOp", "VarIsInitializedOp", "Assign", "IsVariableInitialized"}
+)
+
+_NUMBERED = re.compile(r"^(?P<base>.+)_(?P<index>\d+)$")
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    """One variable as a learner sees it."""
+
+    name: str
+    shape: tuple[int | None, ...]
+    dtype: str
+    trainable: bool
+    device: str
+    collections: tuple[str, ...]
+    reader_scopes: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of parameters (0 while any dimension is unknown)."""
+        if any(d is None for d in self.shape):
+            return 0
+        return math.prod(self.shape)
+
+    @property
+    def shared(self) -> bool:
+        """Read from more than one name scope: one variable, several towers."""
+        return len(self.reader_scopes) > 1
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """One op: its full name-scope path and type."""
+
+    name: str
+    type: str
+    plumbing: bool
+
+
+@dataclass
+class ScopeNode:
+    """A scope (or a folded group of numbered sibling scopes) and what it holds."""
+
+    name: str
+    path: str
+    children: dict[str, ScopeNode] = field(default_factory=dict)
+    variables: list[VariableInfo] = field(default_factory=list)
+    ops: list[OpInfo] = field(default_factory=list)
+    members: tuple[str, ...] = ()
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.members)
+
+    def walk_variables(self) -> Iterable[VariableInfo]:
+        yield from self.variables
+        for child in self.children.values():
+            yield from child.walk_variables()
+
+    def walk_ops(self) -> Iterable[OpInfo]:
+        yield from self.ops
+        for child in self.children.values():
+            yield from child.walk_ops()
+
+    @property
+    def variable_count(self) -> int:
+        return sum(1 for _ in self.walk_variables())
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(v.size for v in self.walk_variables())
+
+    @property
+    def op_count(self) -> int:
+        return sum(1 for _ in self.walk_ops())
+
+    def find(self, path: str) -> ScopeNode | None:
+        """The descendant scope at ``path`` ('a/b'), or None."""
+        node = self
+        for part in path.strip("/").split("/"):
+            if not part:
+                continue
+            node = node.children.get(part)
+            if node is None:
+                return None
+        return node
+
+
+def _short_collections(keys: Iterable[str]) -> tuple[str, ...]:
+    order = list(COLLECTION_NAMES.values()) + [REGULARIZED]
+    short = {COLLECTION_NAMES.get(k, k) for k in keys}
+    known = [c for c in order if c in short]
+    return tuple(known + sorted(short - set(order)))
+
+
+def _is_variable(item) -> bool:
+    return hasattr(item, "initializer") and hasattr(item, "op") and hasattr(item, "dtype")
+
+
+def _base_dtype_name(dtype) -> str:
+    return getattr(getattr(dtype, "base_dtype", dtype), "name", str(dtype))
+
+
+def _shape_tuple(shape) -> tuple[int | None, ...]:
+    dims = getattr(shape, "dims", None)
+    if dims is None:
+        return ()
+    return tuple(d if isinstance(d, int) or d is None else getattr(d, "value", d) for d in shape.as_list())
+
+
+def _strip_output_index(name: str) -> str:
+    return name.rsplit(":", 1)[0]
+
+
+def _parent_scope(op_name: str) -> str:
+    return op_name.rsplit("/", 1)[0] if "/" in op_name else ""
+
+
+def _reader_ops(variable_op) -> list:
+    """Ops that use a variable's value, looking through its read op (Identity/ReadVariableOp)."""
+    own_prefix = variable_op.name + "/"
+    readers = []
+    for consumer in variable_op.outputs[0].consumers():
+        if consumer.type in READ_OP_TYPES:
+            for downstream in consumer.outputs[0].consumers():
+                readers.append(downstream)
+        else:
+            readers.append(consumer)
+    return [
+        op
+        for op in readers
+        if not op.name.startswith(own_prefix)
+        and op.type not in PLUMBING_OP_TYPES
+        and not PLUMBING_SEGMENTS.intersection(op.name.split("/"))
+    ]
+
+
+def _regularized_variable_ops(graph) -> set[str]:
+    """Names of variable ops that a REGULARIZATION_LOSSES tensor depends on."""
+    found: set[str] = set()
+    for loss in graph.get_collection("regularization_losses"):
+        op = getattr(loss, "op", None)
+        stack, seen = ([op] if op is not None else []), set()
+        while stack:
+            current = stack.pop()
+            if current.name in seen:
+                continue
+            seen.add(current.name)
+            if current.type in VARIABLE_OP_TYPES:
+                found.add(current.name)
+                continue
+            stack.extend(t.op for t in current.inputs)
+    return found
+
+
+def _is_plumbing(op, variable_op_names: set[str]) -> bool:
+    if op.type in PLUMBING_OP_TYPES:
+        return True
+    parts = op.name.split("/")
+    if PLUMBING_SEGMENTS.intersection(parts[:-1]) or parts[-1] in PLUMBING_SEGMENTS:
+        return True
+    for i in range(1, len(parts)):
+        if "/".join(parts[:i]) in variable_op_names:
+            return True
+    return False
+
+
+class ScopeTree:
+    """Variables and ops of one graph, grouped by scope, with sharing links."""
+
+    def __init__(self, variables: list[VariableInfo], ops: list[OpInfo]):
+        self.variables = sorted(variables, key=lambda v: v.name)
+        self.ops = sorted(ops, key=lambda o: o.name)
+
+    @classmethod
+    def from_graph(cls, graph) -> ScopeTree:
+        """Read a ``tf.Graph`` (ref or resource variables; any collections)."""
+        by_op: dict[str, object] = {}
+        membership: dict[str, set[str]] = {}
+        for key in graph.get_all_collection_keys():
+            for item in graph.get_collection(key):
+                if _is_variable(item):
+                    by_op.setdefault(item.op.name, item)
+                    membership.setdefault(item.op.name, set()).add(key)
+        regularized = _regularized_variable_ops(graph)
+        variables = []
+        for op_name, var in by_op.items():
+            keys = set(membership[op_name])
+            if op_name in regularized:
+                keys.add(REGULARIZED)
+            reader_scopes = sorted({_parent_scope(op.name) for op in _reader_ops(var.op)})
+            variables.append(
+                VariableInfo(
+                    name=op_name,
+                    shape=_shape_tuple(var.shape),
+                    dtype=_base_dtype_name(var.dtype),
+                    trainable="trainable_variables" in keys,
+                    device=var.device or "",
+                    collections=_short_collections(keys),
+                    reader_scopes=tuple(reader_scopes),
+                )
+            )
+        variable_op_names = set(by_op)
+        ops = [
+            OpInfo(op.name, op.type, _is_plumbing(op, variable_op_names))
+            for op in graph.get_operations()
+        ]
+        return cls(variables, ops)
+
+    # --- totals -----------------------------------------------------------------
+    @property
+    def parameter_count(self) -> int:
+        return sum(v.size for v in self.variables)
+
+    def variable(self, name: str) -> VariableInfo | None:
+        name = _strip_output_index(name)
+        return next((v for v in self.variables if v.name == name), None)
+
+    def shared_variables(self) -> list[VariableInfo]:
+        return [v for v in self.variables if v.shared]
+
+    def in_collection(self, collection: str) -> list[VariableInfo]:
+        short = COLLECTION_NAMES.get(collection, collection)
+        return [v for v in self.variables if short in v.collections]
+
+    # --- hierarchies --------------------------------------------------------------
+    def variable_root(
+        self, fold: bool = True, collection: str | None = None, search: str = ""
+    ) -> ScopeNode:
+        """Variables nested by variable-scope path."""
+        chosen = self.in_collection(collection) if collection else self.variables
+        if search:
+            chosen = [v for v in chosen if search.lower() in v.name.lower()]
+        root = ScopeNode("", "")
+        for var in chosen:
+            _parent_node(root, var.name).variables.append(var)
+        return fold_numbered_runs(root) if fold else root
+
+    def op_root(self, fold: bool = True, hide_plumbing: bool = True, search: str = "") -> ScopeNode:
+        """Ops nested by name-scope path."""
+        chosen = [o for o in self.ops if not (hide_plumbing and o.plumbing)]
+        if search:
+            chosen = [o for o in chosen if search.lower() in o.name.lower()]
+        root = ScopeNode("", "")
+        for op in chosen:
+            _parent_node(root, op.name).ops.append(op)
+        return fold_numbered_runs(root) if fold else root
+
+
+def _parent_node(root: ScopeNode, full_name: str) -> ScopeNode:
+    node = root
+    for part in full_name.split("/")[:-1]:
+        child = node.children.get(part)
+        if child is None:
+            path = f"{node.path}/{part}" if node.path else part
+            child = node.children[part] = ScopeNode(part, path)
+        node = child
+    return node
+
+
+def _leaf_name(full_name: str) -> str:
+    return full_name.rsplit("/", 1)[-1]
+
+
+def _signature(node: ScopeNode) -> tuple:
+    """The shape of a subtree by names only, so repeated blocks compare equal."""
+    return (
+        tuple(sorted(_leaf_name(v.name) for v in node.variables)),
+        tuple(sorted(_leaf_name(o.name) + ":" + o.type for o in node.ops)),
+        tuple(sorted((name, _signature(c)) for name, c in node.children.items())),
+    )
+
+
+def fold_numbered_runs(node: ScopeNode) -> ScopeNode:
+    """Fold sibling scopes ``base_1``, ``base_2``... with the same structure into one group.
+
+    This is how TensorBoard folds series; ``slim.repeat(..., scope='conv3')`` then reads
+    as one block ``conv3_1..3``. Returns a new tree; the input is left as it was.
+    """
+    folded = ScopeNode(node.name, node.path, variables=list(node.variables), ops=list(node.ops))
+    runs: dict[str, list[tuple[int, str]]] = {}
+    for name in node.children:
+        match = _NUMBERED.match(name)
+        if match:
+            runs.setdefault(match["base"], []).append((int(match["index"]), name))
+    grouped: dict[str, str] = {}
+    for base, entries in runs.items():
+        entries.sort()
+        if len(entries) < 2:
+            continue
+        signatures = {_signature(node.children[name]) for _, name in entries}
+        indexes = [i for i, _ in entries]
+        if len(signatures) == 1 and indexes == list(range(indexes[0], indexes[0] + len(indexes))):
+            label = f"{base}_{indexes[0]}..{indexes[-1]}"
+            for _, name in entries:
+                grouped[name] = label
+    for name, child in node.children.items():
+        label = grouped.get(name)
+        if label is None:
+            folded.children[name] = fold_numbered_runs(child)
+            continue
+        if label in folded.children:
+            continue
+        members = tuple(n for n in node.children if grouped.get(n) == label)
+        path = f"{node.path}/{label}" if node.path else label
+        group = ScopeNode(label, path, members=members)
+        for member in members:
+            group.children[member] = fold_numbered_runs(node.children[member])
+        folded.children[label] = group
+    return folded
