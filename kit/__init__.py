@@ -14,5 +14,6 @@ compat.apply_fixes()
 
 from kit.render import ViewOptions, render_html, render_text  # noqa: E402
 from kit.tree import ScopeTree  # noqa: E402
+from kit.display import show  # noqa: E402
 
-__all__ = ["ScopeTree", "ViewOptions", "fresh_graph", "render_html", "render_text", "slim", "tf"]
+__all__ = ["ScopeTree", "ViewOptions", "fresh_graph", "render_html", "render_text", "show", "slim", "tf"]
