@@ -1,9 +1,24 @@
-"""``kit.show``: display a graph's scope tree as text and HTML (widget upgrade pending)."""
+"""``kit.show``: a graph's scope tree as a live explorer in Jupyter, text and HTML elsewhere.
+
+In an IPython kernel with ipywidgets importable, ``show`` returns a ``ScopeExplorer``;
+anywhere else (a script, a terminal, CI) it returns a ``StaticTree``. Both carry the same
+``text/plain`` (``render_text``) and ``text/html`` (``render_html``), so stored notebook
+outputs read the same on GitHub and compare the same under nbval.
+
+Bad input raises a TypeError or ValueError that says what to pass instead; in IPython it
+shows as that one line, without a traceback through kit's internals.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+
 from kit.render import ViewOptions, render_html, render_text
 from kit.tree import ScopeTree
+
+HOW_TO_GET_A_GRAPH = (
+    "build inside `with kit.fresh_graph() as g:` and call `kit.show(g)`"
+)
 
 
 class StaticTree:
@@ -13,19 +28,111 @@ class StaticTree:
         self.tree = tree
         self.options = options
 
-    def __str__(self) -> str:
+    def text(self) -> str:
         return render_text(self.tree, self.options)
 
+    def html(self) -> str:
+        return render_html(self.tree, self.options)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    __repr__ = __str__
+
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {
-            "text/plain": render_text(self.tree, self.options),
-            "text/html": render_html(self.tree, self.options),
-        }
+        return {"text/plain": self.text(), "text/html": self.html()}
+
+
+def _friendly(error: Exception) -> Exception:
+    """Make IPython show just ``Type: message`` (no kit frames) for this error."""
+    line = f"{type(error).__name__}: {error}"
+    error._render_traceback_ = lambda: [line]
+    return error
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "None"
+    kind = type(value).__name__
+    return f"an {kind}" if kind[:1].lower() in "aeiou" else f"a {kind}"
+
+
+def as_scope_tree(graph_or_tree) -> ScopeTree:
+    """The ``ScopeTree`` of a ``tf.Graph`` (a ``ScopeTree`` passes through), or a TypeError."""
+    if isinstance(graph_or_tree, ScopeTree):
+        return graph_or_tree
+    import tensorflow as tf
+
+    if isinstance(graph_or_tree, tf.Graph):
+        return ScopeTree.from_graph(graph_or_tree)
+    if type(graph_or_tree).__name__ == "EagerTensor":
+        raise TypeError(
+            "kit.show got an eager tensor: it was made outside a graph, so it has no scopes. "
+            f"To see names, {HOW_TO_GET_A_GRAPH}."
+        )
+    try:
+        owner = getattr(graph_or_tree, "graph", None)
+    except (AttributeError, RuntimeError, ValueError):
+        owner = None
+    if isinstance(owner, tf.Graph):
+        raise TypeError(
+            f"kit.show shows a whole graph, not {_describe(graph_or_tree)}: "
+            "pass its graph, `kit.show(x.graph)`, or the `g` from `with kit.fresh_graph() as g:`."
+        )
+    raise TypeError(
+        f"kit.show needs a tf.Graph, got {_describe(graph_or_tree)}: {HOW_TO_GET_A_GRAPH}."
+    )
+
+
+def widgets_available() -> bool:
+    """True inside an IPython kernel (Jupyter, nbclient) where ipywidgets can be imported."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False
+    return importlib.util.find_spec("ipywidgets") is not None
 
 
 def show(graph_or_tree, view: str = "both", depth: int | None = None, fold: bool = True,
          collection: str | None = None, search: str = "", hide_plumbing: bool = True):
-    """Show the scope tree of a ``tf.Graph`` (or a ``ScopeTree``)."""
-    tree = graph_or_tree if isinstance(graph_or_tree, ScopeTree) else ScopeTree.from_graph(graph_or_tree)
-    options = ViewOptions(view, depth, fold, collection, search, hide_plumbing)
+    """Show the scope tree of a ``tf.Graph`` (or a ``ScopeTree``).
+
+    ``view``: "variables" (grouped by variable scope), "ops" (by name scope) or "both"
+    side by side; ``depth``: levels shown (None = all); ``fold``: fold numbered runs such
+    as conv3_1, conv3_2, conv3_3; ``collection``: only variables in it ("trainable",
+    "model", "local", "regularized", a custom name...); ``search``: only names containing
+    this text; ``hide_plumbing``: leave out initializer, assign and read ops.
+    """
+    try:
+        options = ViewOptions(view, depth, fold, collection, search, hide_plumbing)
+        tree = as_scope_tree(graph_or_tree)
+    except (TypeError, ValueError) as error:
+        raise _friendly(type(error)(str(error))) from None
+    if widgets_available():
+        from kit.widgets import ScopeExplorer
+
+        return ScopeExplorer(tree, options)
     return StaticTree(tree, options)
+
+
+def register_tree_display() -> bool:
+    """Let a bare ``ScopeTree`` at the end of a cell display as its text and HTML views."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+    formatters["text/plain"].for_type(
+        ScopeTree, lambda tree, printer, cycle: printer.text(render_text(tree))
+    )
+    formatters["text/html"].for_type(ScopeTree, render_html)
+    return True
+
+
+register_tree_display()

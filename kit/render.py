@@ -29,8 +29,19 @@ class ViewOptions:
     def __post_init__(self):
         if self.view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
-        if self.depth is not None and (not isinstance(self.depth, int) or self.depth < 0):
+        whole = isinstance(self.depth, int) and not isinstance(self.depth, bool)
+        if self.depth is not None and (not whole or self.depth < 0):
             raise ValueError(f"depth must be a whole number >= 0 or None; got {self.depth!r}")
+        for flag in ("fold", "hide_plumbing"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(f"{flag} must be True or False; got {getattr(self, flag)!r}")
+        if self.collection is not None and not isinstance(self.collection, str):
+            raise TypeError(
+                "collection must be a collection name such as 'trainable' or None; "
+                f"got {self.collection!r}"
+            )
+        if not isinstance(self.search, str):
+            raise TypeError(f"search must be a piece of a name (a string); got {self.search!r}")
 
 
 def plural(count: int, word: str) -> str:
@@ -148,35 +159,57 @@ def render_text(tree: ScopeTree, options: ViewOptions | None = None) -> str:
 # --- HTML ----------------------------------------------------------------------------
 
 
-def _html_items(node: ScopeNode, half: str, open_depth: int, level: int) -> str:
+def _html_items(node: ScopeNode, half: str, open_depth: int | None, level: int) -> str:
     parts = []
     for child in node.children.values():
         inner = _html_items(child, half, open_depth, level + 1)
-        is_open = " open" if level < open_depth else ""
+        # Open exactly where render_text lists the children (it always lists a group's members).
+        shown_levels = level if child.is_group else level + 1
+        is_open = " open" if open_depth is None or shown_levels < open_depth else ""
+        css = "scopekit-scope scopekit-group" if child.is_group else "scopekit-scope"
         parts.append(
-            f"<li><details{is_open}><summary><code>{html.escape(_label(child))}</code> "
+            f'<li><details class="{css}" data-path="{html.escape(child.path)}"{is_open}>'
+            f"<summary><code>{html.escape(_label(child))}</code> "
             f"<small>{html.escape(scope_summary(child, half))}</small></summary>"
             f"<ul>{inner}</ul></details></li>"
         )
     leaves = node.variables if half == "variables" else node.ops
     for leaf in leaves:
         name, details = _leaf(leaf)
-        shared = " ◆" if isinstance(leaf, VariableInfo) and leaf.shared else ""
+        shared = isinstance(leaf, VariableInfo) and leaf.shared
+        css = "scopekit-op" if isinstance(leaf, OpInfo) else "scopekit-variable"
+        if shared:
+            css += " scopekit-shared"
         parts.append(
-            f"<li><code>{html.escape(name)}</code>{shared} <small>{html.escape(details)}</small></li>"
+            f'<li class="{css}" data-name="{html.escape(leaf.name)}">'
+            f"<code>{html.escape(name)}</code>{' ◆' if shared else ''} "
+            f"<small>{html.escape(details)}</small></li>"
         )
     return "".join(parts)
 
 
-def render_html(tree: ScopeTree, options: ViewOptions | None = None, open_depth: int = 1) -> str:
-    """Nested ``<details>`` lists; the first ``open_depth`` levels start open."""
+def render_html(
+    tree: ScopeTree, options: ViewOptions | None = None, open_depth: int | None = None
+) -> str:
+    """Nested ``<details>`` lists, no script or style element, so it reads the same on GitHub.
+
+    Every scope is in the markup. The first ``open_depth`` levels of rows show at first,
+    the same rows ``render_text`` shows for that depth (default: ``options.depth``; None
+    shows all); deeper scopes are closed ``<details>`` that open with a click.
+    """
     options = options or ViewOptions()
+    if open_depth is None:
+        open_depth = options.depth
     cells = []
     for half, root in _roots(tree, options):
         title = html.escape(heading(tree, half, root, options))
-        body = _html_items(root, half, open_depth, 0) or "<li>(nothing)</li>"
-        cells.append(f"<div><strong>{title}</strong><ul>{body}</ul></div>")
+        body = _html_items(root, half, open_depth, 0) or '<li class="scopekit-empty">(nothing)</li>'
+        cells.append(
+            f'<div class="scopekit-half" data-half="{half}"><strong>{title}</strong>'
+            f"<ul>{body}</ul></div>"
+        )
     if len(cells) == 1:
         return f'<div class="scopekit-tree">{cells[0]}</div>'
     row = "".join(f'<td style="vertical-align:top;text-align:left">{c}</td>' for c in cells)
-    return f'<div class="scopekit-tree"><table><tr>{row}</tr></table></div>'
+    table = f'<table class="scopekit-columns"><tr>{row}</tr></table>'
+    return f'<div class="scopekit-tree">{table}</div>'

@@ -3,6 +3,15 @@
 This is the only way committed outputs are made (`make notebooks`): nbval then checks
 that a clean run still produces exactly them.
 
+Widget state is not stored, so each stored widget output keeps only its static forms
+(text/html, text/plain): JupyterLab and GitHub then show those until the cell is run
+again, instead of "Error displaying widget: model not found". nbval skips widget data
+when comparing, so this changes nothing it checks.
+
+Every run gets a fresh, empty progress store (``SCOPEKIT_PROGRESS`` points into a new
+temporary folder that the kernel inherits), so stored outputs such as the start page's
+progress table never depend on the progress of whoever runs this.
+
     python tools/execute_notebooks.py                 # every notebook in notebooks/
     python tools/execute_notebooks.py notebooks/01_*.ipynb
 """
@@ -10,9 +19,12 @@ that a clean run still produces exactly them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -20,27 +32,90 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+PROGRESS_ENV = "SCOPEKIT_PROGRESS"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+# Same prefix as the pytest session store (conftest.py), so a notebook can tell an
+# isolated store from a learner's real one.
+ISOLATED_STORE_PREFIX = "scopekit-isolated-"
 
 
-def execute(path: Path, timeout: int = 600) -> float:
-    """Run one notebook in a new kernel (cwd = its folder); return wall seconds."""
-    notebook = nbformat.read(path, as_version=4)
+@contextlib.contextmanager
+def isolated_progress_store() -> Iterator[Path]:
+    """Point ``SCOPEKIT_PROGRESS`` at a new empty store for the block; kernels inherit it."""
+    previous = os.environ.get(PROGRESS_ENV)
+    with tempfile.TemporaryDirectory(prefix=ISOLATED_STORE_PREFIX) as folder:
+        store = Path(folder) / "progress.json"
+        os.environ[PROGRESS_ENV] = str(store)
+        try:
+            yield store
+        finally:
+            if previous is None:
+                os.environ.pop(PROGRESS_ENV, None)
+            else:
+                os.environ[PROGRESS_ENV] = previous
+
+
+@contextlib.contextmanager
+def extra_python_path(folders: list[Path]) -> Iterator[None]:
+    """Prepend folders to ``PYTHONPATH`` for kernels started inside the block."""
+    previous = os.environ.get("PYTHONPATH")
+    parts = [str(folder) for folder in folders] + ([previous] if previous else [])
+    os.environ["PYTHONPATH"] = os.pathsep.join(parts)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = previous
+
+
+def clear_outputs(notebook: nbformat.NotebookNode) -> None:
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
+
+
+def drop_widget_views(notebook: nbformat.NotebookNode) -> None:
+    """Remove widget views (their models are not saved) where a static form remains."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW_MIME in data and len(data) > 1:
+                del data[WIDGET_VIEW_MIME]
+
+
+def run_notebook(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = 600,
+                 allow_errors: bool = False) -> float:
+    """Execute ``notebook`` in place in a new kernel started in ``cwd``; return wall seconds.
+
+    The kernel gets a fresh empty progress store; an error in a cell raises
+    ``nbclient.exceptions.CellExecutionError`` unless ``allow_errors``.
+    """
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    clear_outputs(notebook)
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(cwd)}},
         record_timing=False,
+        allow_errors=allow_errors,
     )
     started = time.perf_counter()
-    client.execute()
-    elapsed = time.perf_counter() - started
+    with isolated_progress_store():
+        client.execute()
+    return time.perf_counter() - started
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    """Run one notebook in a new kernel (cwd = its folder), save it; return wall seconds."""
+    notebook = nbformat.read(path, as_version=4)
+    elapsed = run_notebook(notebook, path.parent, timeout)
     notebook.metadata.pop("widgets", None)
+    drop_widget_views(notebook)
     nbformat.write(notebook, path)
     return elapsed
 
@@ -50,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv)
     paths = args.paths or sorted(NOTEBOOKS.glob("*.ipynb"))
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for path in paths:
         seconds = execute(path.resolve())
         print(f"executed {path.name} in {seconds:.1f} s")

@@ -1,0 +1,395 @@
+"""Lesson 05 exercises: how slim layers name things, and arg_scope defaults.
+
+Predict exercises compute their answers by building the graph they ask about (FACTS
+LY01-LY07, AS01-AS09). The two README snippets that break on TF 2.21 become fix-the-bug
+exercises: AS02 (a TypeError) as a function, AS08 (a SyntaxError) as a code string, so an
+untouched notebook still runs top to bottom.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kit import exercise as engine
+from kit.exercise import (
+    FixExercise,
+    Outcome,
+    PredictExercise,
+    ____,
+    exec_solution,
+)
+from kit.quiet_tf import fresh_graph, import_tensorflow
+
+tf, slim = import_tensorflow()
+
+
+def _images(tf_module, size: int = 64):
+    return tf_module.placeholder(tf_module.float32, [1, size, size, 3], name="inputs")
+
+
+def logits_output_name() -> str:
+    """The output tensor of ``fully_connected(..., activation_fn=None, scope='logits')``."""
+    with fresh_graph():
+        features = tf.placeholder(tf.float32, [None, 16], name="features")
+        return slim.fully_connected(features, 10, activation_fn=None, scope="logits").name
+
+
+def second_unscoped_conv_weights() -> str:
+    """The weights of the second of two ``slim.conv2d`` calls without ``scope=``."""
+    with fresh_graph():
+        net = slim.conv2d(_images(tf, 16), 8, [3, 3])
+        slim.conv2d(net, 8, [3, 3])
+        return tf.global_variables()[2].name
+
+
+def conv_with_batch_norm_variable_count() -> int:
+    """How many variables ``conv2d(..., normalizer_fn=slim.batch_norm)`` creates."""
+    with fresh_graph():
+        slim.conv2d(_images(tf, 16), 8, [3, 3], normalizer_fn=slim.batch_norm, scope="conv1")
+        return len(tf.global_variables())
+
+
+def nested_arg_scope_output_size() -> int:
+    """Spatial size after a 3x3 conv on 16x16 under stride=2/SAME, then padding=VALID inside."""
+    with fresh_graph():
+        images = _images(tf, 16)
+        outer = slim.arg_scope([slim.conv2d], padding="SAME", stride=2)
+        inner = slim.arg_scope([slim.conv2d], padding="VALID")
+        with outer, inner:
+            return slim.conv2d(images, 8, [3, 3], scope="conv1").shape[1]
+
+
+q1 = PredictExercise(
+    name="q1",
+    lesson="05",
+    title="A logits layer with no activation",
+    answer_name="q1_answer",
+    expected=logits_output_name,
+    explanation=(
+        "fully_connected builds MatMul, then BiasAdd, then the activation. With "
+        "activation_fn=None the last op is BiasAdd, so the output is 'logits/BiasAdd:0' "
+        "(FACTS LY04)."
+    ),
+    wrong_answers={
+        "logits/Relu:0": "activation_fn=None removes the Relu: the layer stops after adding the biases.",
+        "logits/MatMul:0": "The biases are still added after the MatMul; only the activation is gone.",
+        "logits:0": (
+            "A slim layer's scope names its ops, not its output: the output is the last op "
+            "inside 'logits/'."
+        ),
+    },
+    hints=[
+        "A fully connected layer is MatMul, then BiasAdd, then the activation function.",
+        "Without an activation, which op comes last inside the 'logits/' scope?",
+    ],
+    solution_code='q1_answer = "logits/BiasAdd:0"',
+)
+
+q2 = PredictExercise(
+    name="q2",
+    lesson="05",
+    title="Two conv2d calls without scope=",
+    answer_name="q2_answer",
+    expected=second_unscoped_conv_weights,
+    explanation=(
+        "Without scope=, slim.conv2d opens a variable scope with default_name 'Conv', and "
+        "default names are made unique: 'Conv', then 'Conv_1'. The variable inside keeps "
+        "its plain name 'weights' (FACTS LY02)."
+    ),
+    wrong_answers={
+        "Conv/weights_1:0": (
+            "The layer gets a fresh scope ('Conv_1'); names inside it start over, so the "
+            "variable is plain 'weights'."
+        ),
+        "Conv/weights:0": (
+            "That is the first layer's variable. An unscoped layer never reuses: it gets a "
+            "new, uniquified scope."
+        ),
+        "conv2d_1/weights:0": "slim's default scope for conv2d is 'Conv' (capital C), not 'conv2d'.",
+        "Conv_2/weights:0": "Counting starts at 'Conv' (no suffix); the second layer is 'Conv_1'.",
+    },
+    hints=[
+        "Without scope=, a slim layer uses a default scope name and makes it unique.",
+        "The first unscoped conv2d builds 'Conv/weights:0'.",
+    ],
+    solution_code='q2_answer = "Conv_1/weights:0"',
+)
+
+q3 = PredictExercise(
+    name="q3",
+    lesson="05",
+    title="Variables of conv2d + batch_norm",
+    answer_name="q3_answer",
+    expected=conv_with_batch_norm_variable_count,
+    explanation=(
+        "conv1/weights, then conv1/BatchNorm/beta, moving_mean and moving_variance: 4. "
+        "With a normalizer_fn the conv drops its biases (beta does that job), and "
+        "batch_norm has no gamma unless scale=True (FACTS RN12)."
+    ),
+    wrong_answers={
+        5: "With normalizer_fn set, conv2d creates no biases: batch norm's beta replaces them.",
+        6: (
+            "No biases (beta replaces them) and no gamma: slim.batch_norm uses scale=False by "
+            "default."
+        ),
+        2: (
+            "batch_norm adds variables of its own: beta plus the two moving averages, which "
+            "are not trainable but are still variables."
+        ),
+        3: "The moving mean and the moving variance are two separate variables.",
+    },
+    hints=[
+        "Count weights, biases (are there any?), and what batch norm keeps.",
+        "slim.batch_norm defaults: center=True (beta), scale=False (no gamma), plus moving averages.",
+    ],
+    solution_code="q3_answer = 4",
+)
+
+
+# --- AS02: the README's nested arg_scope passes stride twice -------------------------
+
+NESTED_STARTER = '''\
+def readme_nested(inputs):
+    with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                        activation_fn=tf.nn.relu,
+                        weights_initializer=tf.truncated_normal_initializer(stddev=0.01),
+                        weights_regularizer=slim.l2_regularizer(0.0005)):
+        with slim.arg_scope([slim.conv2d], stride=1, padding='SAME'):
+            net = slim.conv2d(inputs, 64, [11, 11], 4, padding='VALID', scope='conv1')
+            net = slim.conv2d(net, 256, [5, 5],
+                              weights_initializer=tf.truncated_normal_initializer(stddev=0.03),
+                              scope='conv2')
+            net = slim.fully_connected(net, 1000, activation_fn=None, scope='fc')
+    return net
+'''
+
+NESTED_SOLUTION = NESTED_STARTER.replace("[11, 11], 4, padding", "[11, 11], stride=4, padding")
+
+
+def _same_output_shape(exercise_name: str, why: str):
+    """An extra check: the learner's output tensor must have the reference's shape."""
+
+    def check(expected_tree, learner_tree, run) -> str | None:
+        exercise = EXERCISES_BY_NAME[exercise_name]
+        wanted = _output_shape(exercise.reference_run().outputs)
+        got = _output_shape(run.outputs)
+        if got is None or got == wanted:
+            return None
+        return f"the output has shape {got}, the README's network gives {wanted}: {why}"
+
+    return check
+
+
+def _output_shape(outputs: list) -> tuple | None:
+    last = outputs[-1] if outputs else None
+    shape = getattr(last, "shape", None)
+    return tuple(shape.as_list()) if shape is not None and shape.dims is not None else None
+
+
+q4 = FixExercise(
+    name="q4",
+    lesson="05",
+    title="The README's nested arg_scope (TypeError)",
+    function_name="readme_nested",
+    starter_code=NESTED_STARTER,
+    solution_code=NESTED_SOLUTION,
+    make_inputs=lambda tf: (_images(tf),),
+    calls=1,
+    compare=("names", "shapes", "collections"),
+    extra_checks=[
+        _same_output_shape(
+            "q4",
+            "conv1 must keep its stride 4 and its padding 'VALID'; pass them as keywords so "
+            "they override the arg_scope (FACTS AS02, AS03).",
+        )
+    ],
+    hints=[
+        "Read the error: which argument does convolution2d get twice, and from where?",
+        (
+            "stride is conv2d's 4th parameter. The arg_scope supplies it as a keyword; pass "
+            "yours as a keyword too (stride=4) and the call-site value wins."
+        ),
+    ],
+)
+
+
+# --- AS08: the README's first arg_scope snippet is missing a comma ----------------------
+
+README_SNIPPET = '''\
+with slim.arg_scope([slim.conv2d], padding='SAME',
+                    weights_initializer=tf.truncated_normal_initializer(stddev=0.01)
+                    weights_regularizer=slim.l2_regularizer(0.0005)):
+    net = slim.conv2d(inputs, 64, [11, 11], 4, scope='conv1')
+    net = slim.conv2d(net, 128, [11, 11], padding='VALID', scope='conv2')
+    net = slim.conv2d(net, 256, [11, 11], scope='conv3')
+'''
+
+FIXED_SNIPPET = README_SNIPPET.replace("(stddev=0.01)\n", "(stddev=0.01),\n")
+
+
+def _snippet_assignment(answer_name: str, code: str) -> str:
+    return f'{answer_name} = """\\\n{code}"""\n'
+
+
+def _normalised_code(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines())
+
+
+class SnippetFixExercise(FixExercise):
+    """Fix a code snippet given as a string: a SyntaxError must not stop the notebook.
+
+    The learner edits the text in ``answer_name``; the check compiles it (a SyntaxError
+    is reported as Incorrect with its line), then runs it with ``inputs`` bound and
+    compares the graph it builds (and its ``output_name`` variable) with the reference.
+    ``solution_code`` is the fixed assignment, as solution-mode notebooks need it.
+    """
+
+    def __init__(self, *, answer_name: str, snippet: str, fixed_snippet: str,
+                 function_name: str, output_name: str = "net", **kwargs):
+        self.snippet = snippet
+        self.output_name = output_name
+        self.reference_code = _as_function(fixed_snippet, function_name, output_name)
+        super().__init__(
+            function_name=function_name,
+            starter_code=_as_function(snippet, function_name, output_name),
+            solution_code=_snippet_assignment(answer_name, fixed_snippet),
+            **kwargs,
+        )
+        self.answer_name = answer_name
+
+    @property
+    def reference_function(self):
+        if self._reference_fn is None:
+            namespace = exec_solution(self.reference_code, f"{self.name} solution")
+            self._reference_fn = namespace[self.function_name]
+        return self._reference_fn
+
+    @property
+    def starter_function(self):
+        """The starter does not compile (that is the bug), so there is no starter function."""
+        return None
+
+    def _what(self) -> str:
+        return f"`{self.answer_name}`"
+
+    def _check(self, answer: Any) -> Any:
+        if answer is engine._MISSING or answer is ____:
+            return self._feedback(
+                Outcome.NOT_ATTEMPTED,
+                f"`{self.answer_name}` is not defined yet: run the exercise cell, then "
+                f"`{self.name}.check()`.",
+            )
+        if not isinstance(answer, str):
+            return self._feedback(
+                Outcome.INCORRECT,
+                f"`{self.answer_name}` should be the snippet as a string (in triple quotes); "
+                f"yours is a {type(answer).__name__}.",
+            )
+        if _normalised_code(answer) == _normalised_code(self.snippet):
+            return self._feedback(
+                Outcome.NOT_ATTEMPTED,
+                f"`{self.answer_name}` is still the README's text. Edit the snippet inside "
+                f"the triple quotes, run the cell, then `{self.name}.check()`."
+                + self._hint_suggestion(),
+            )
+        try:
+            compiled = compile(answer, "your snippet", "exec")
+        except SyntaxError as error:
+            said = error.msg if error.msg.endswith((".", "?", "!")) else error.msg + "."
+            return self._feedback(
+                Outcome.INCORRECT,
+                f"the snippet still does not parse: SyntaxError on line {error.lineno}: "
+                f"{said} Inside the parentheses every argument needs a comma after it, "
+                "except the last (FACTS AS08)." + self._hint_suggestion(),
+            )
+        return super()._check(_snippet_function(compiled, self.output_name))
+
+
+def _as_function(snippet: str, function_name: str, output_name: str) -> str:
+    body = "\n".join("    " + line if line else "" for line in snippet.splitlines())
+    return f"def {function_name}(inputs):\n{body}\n    return {output_name}\n"
+
+
+def _snippet_function(compiled, output_name: str):
+    """A function that runs compiled snippet code with ``inputs`` bound; returns ``output_name``."""
+
+    def run_snippet(inputs):
+        namespace = exec_solution("", "snippet")
+        namespace["inputs"] = inputs
+        exec(compiled, namespace)  # noqa: S102 - the learner's own snippet
+        return namespace.get(output_name)
+
+    return run_snippet
+
+
+q5 = SnippetFixExercise(
+    name="q5",
+    lesson="05",
+    title="The README's first arg_scope (SyntaxError)",
+    answer_name="q5_snippet",
+    snippet=README_SNIPPET,
+    fixed_snippet=FIXED_SNIPPET,
+    function_name="readme_convs",
+    make_inputs=lambda tf: (_images(tf),),
+    calls=1,
+    compare=("names", "shapes", "collections"),
+    extra_checks=[
+        _same_output_shape(
+            "q5",
+            "keep every argument of the README (padding, stride 4 on conv1, the per-layer "
+            "padding='VALID') and only add what is missing (FACTS AS01).",
+        )
+    ],
+    hints=[
+        "Compile error on line 2: look at the end of that line.",
+        (
+            "Each keyword argument in the arg_scope call needs a comma after it, like the "
+            "line above it has."
+        ),
+    ],
+)
+
+q6 = PredictExercise(
+    name="q6",
+    lesson="05",
+    title="Nested arg_scopes: which defaults win?",
+    answer_name="q6_answer",
+    expected=nested_arg_scope_output_size,
+    explanation=(
+        "Nested arg_scopes merge: the inner one changes padding to 'VALID', the outer "
+        "stride=2 still applies. A 3x3 VALID conv with stride 2 on 16 pixels gives "
+        "(16 - 3) // 2 + 1 = 7 (FACTS AS03)."
+    ),
+    wrong_answers={
+        8: (
+            "That is padding 'SAME' with stride 2. The inner arg_scope sets padding='VALID' for "
+            "conv2d, and the innermost value wins."
+        ),
+        14: (
+            "That is padding 'VALID' with stride 1, but the outer stride=2 is not cancelled: "
+            "nested arg_scopes merge their defaults."
+        ),
+        16: "Both the outer stride=2 and the inner padding='VALID' apply, so the map shrinks.",
+    },
+    hints=[
+        "An inner arg_scope adds to the outer one; for the same argument, the inner value wins.",
+        "VALID output size = (input - kernel) // stride + 1.",
+    ],
+    solution_code="q6_answer = 7",
+)
+
+EXERCISES = (q1, q2, q3, q4, q5, q6)
+EXERCISES_BY_NAME = {exercise.name: exercise for exercise in EXERCISES}
+
+
+def conv_settings(graph) -> str:
+    """One line per conv layer in ``graph``: its padding, strides and output shape."""
+    lines = []
+    for op in graph.get_operations():
+        if op.type == "Conv2D":
+            layer = op.name.rsplit("/", 1)[0]
+            padding = op.get_attr("padding").decode()
+            strides = list(op.get_attr("strides"))
+            shape = tuple(op.outputs[0].shape.as_list())
+            lines.append(f"{layer}: padding={padding} strides={strides} output={shape}")
+    return "\n".join(lines)

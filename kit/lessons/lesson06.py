@@ -1,0 +1,314 @@
+"""Lesson 06 exercises: slim.repeat / slim.stack names, and turning seed 002's vgg16()
+into the real VGG-16 (FACTS RP01-RP09, VG01-VG07).
+
+Expected answers are computed by building the graphs; VGG-16's weights are never
+initialised (parameters are counted from shapes, so the kernel stays small).
+"""
+
+from __future__ import annotations
+
+from kit.exercise import BuildExercise, FixExercise, PredictExercise
+from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.tree import ScopeTree
+
+tf, slim = import_tensorflow()
+
+VGG_PARAMETERS = 138_357_544  # FACTS VG02
+SEED_VGG_PARAMETERS = 37_694_248  # FACTS VG01
+
+
+def image_batch(tf_module=tf):
+    """A batch of 224x224 RGB images, the size VGG-16 was designed for."""
+    return tf_module.placeholder(tf_module.float32, [None, 224, 224, 3], name="images")
+
+
+def repeat_output_name() -> str:
+    """The output of ``slim.repeat(net, 3, slim.conv2d, 256, [3, 3], scope='conv3')``."""
+    with fresh_graph():
+        net = tf.placeholder(tf.float32, [None, 28, 28, 128])
+        return slim.repeat(net, 3, slim.conv2d, 256, [3, 3], scope="conv3").name
+
+
+def unscoped_stack_output_name() -> str:
+    """The output of ``slim.stack(x, slim.fully_connected, [32, 64, 128])`` with no scope."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 10])
+        return slim.stack(x, slim.fully_connected, [32, 64, 128]).name
+
+
+def vgg16_tree(with_arg_scope: bool = True) -> ScopeTree:
+    """The scope tree of ``tf_slim.nets.vgg.vgg_16`` (inside ``vgg_arg_scope()`` by default)."""
+    from tf_slim.nets import vgg
+
+    with fresh_graph() as graph:
+        if with_arg_scope:
+            with slim.arg_scope(vgg.vgg_arg_scope()):
+                vgg.vgg_16(image_batch())
+        else:
+            vgg.vgg_16(image_batch())
+    return ScopeTree.from_graph(graph)
+
+
+def fc6_parameters() -> int:
+    """Parameters of vgg_16's fc6 block (weights + biases), read from the built graph."""
+    return sum(v.size for v in vgg16_tree(with_arg_scope=False).variables
+               if v.name.startswith("vgg_16/fc6/"))
+
+
+q1 = PredictExercise(
+    name="q1",
+    lesson="06",
+    title="Name the output of slim.repeat",
+    answer_name="q1_answer",
+    expected=repeat_output_name,
+    explanation=(
+        "slim.repeat opens variable_scope('conv3') and calls the layer with scope "
+        "'conv3_1', 'conv3_2', 'conv3_3' inside it; the last conv's Relu is the output "
+        "(FACTS RP01)."
+    ),
+    wrong_answers={
+        "conv3_3/Relu:0": (
+            "slim.repeat also opens an outer scope with the name you pass, so the numbered "
+            "layers sit inside 'conv3/'."
+        ),
+        "conv3/conv3_2/Relu:0": (
+            "The numbering starts at 1 (conv3_1, conv3_2, conv3_3), so the third layer is conv3_3."
+        ),
+        "conv3/Relu:0": (
+            "Each repetition gets its own scope conv3_1..conv3_3 inside 'conv3/'; the Relu "
+            "belongs to the last one."
+        ),
+        "conv3/conv3_3/BiasAdd:0": (
+            "slim.conv2d applies its activation (ReLU by default) after BiasAdd, so the "
+            "output is the Relu op."
+        ),
+    },
+    hints=[
+        "The README says the scopes are 'conv3/conv3_1', 'conv3/conv3_2' and 'conv3/conv3_3'.",
+        "The output is the last layer's activation: a Relu op; add ':0' for the tensor.",
+    ],
+    solution_code='q1_answer = "conv3/conv3_3/Relu:0"',
+)
+
+q2 = PredictExercise(
+    name="q2",
+    lesson="06",
+    title="slim.stack without a scope",
+    answer_name="q2_answer",
+    expected=unscoped_stack_output_name,
+    explanation=(
+        "Without scope=, slim.stack opens a uniquified 'Stack' scope and names each layer "
+        "after the layer function's __name__: fully_connected_1, _2, _3 (FACTS RP04, RP02)."
+    ),
+    wrong_answers={
+        "fully_connected_2/Relu:0": (
+            "slim.stack always opens an outer scope; with no scope= it is called 'Stack'."
+        ),
+        "Stack/fully_connected_2/Relu:0": (
+            "Three layers are stacked, numbered from 1: the last one is fully_connected_3."
+        ),
+        "fc/fc_3/Relu:0": "That is the name with scope='fc'; this call passes no scope.",
+        "Stack/Stack_3/Relu:0": (
+            "The inner scopes are named after the layer function (its __name__ is "
+            "'fully_connected'), not after the outer 'Stack' scope."
+        ),
+    },
+    hints=[
+        "With scope='fc' the output would be 'fc/fc_3/Relu:0'. What replaces 'fc' twice?",
+        "The outer default is 'Stack'; the inner names come from the function's __name__.",
+    ],
+    solution_code='q2_answer = "Stack/fully_connected_3/Relu:0"',
+)
+
+q4 = PredictExercise(
+    name="q4",
+    lesson="06",
+    title="How many parameters are in VGG-16's fc6?",
+    answer_name="q4_answer",
+    expected=fc6_parameters,
+    explanation=(
+        "fc6 is a 7x7 convolution over the 512-channel pool5 map: 7*7*512*4096 weights + 4096 "
+        "biases = 102,764,544, about 74% of VGG-16's 138,357,544 (FACTS VG02)."
+    ),
+    wrong_answers={
+        512 * 4096 + 4096: (
+            "That is the seed's fc6, a fully_connected layer on the last axis only (512 -> "
+            "4096). The real fc6 is a 7x7 conv that reads the whole 7x7x512 map (FACTS VG01)."
+        ),
+        7 * 7 * 512 * 4096: "Close: that is the weights only; fc6 also has 4096 biases.",
+        4096 * 4096 + 4096: "That is fc7 (1x1x4096x4096 + biases); fc6 reads the 7x7x512 pool5 map.",
+    },
+    hints=[
+        "The tree above shows fc6/weights with shape (7, 7, 512, 4096).",
+        "Multiply the weight shape out, then add one bias per output channel.",
+    ],
+    solution_code="q4_answer = 7 * 7 * 512 * 4096 + 4096",
+)
+
+STACK_SOLUTION = '''\
+def conv_block(images):
+    return slim.stack(images, slim.conv2d, [(32, [3, 3]), (64, [1, 1]), (64, [3, 3])],
+                      scope="block")
+'''
+
+
+def stack_used_not_repeat(expected_tree, learner_tree, run) -> str | None:
+    """Reason for equal channel counts: slim.repeat repeats the same arguments."""
+    shapes = [v.shape for v in learner_tree.variables if v.name.endswith("/weights")]
+    if len(shapes) == 3 and len({s[-1] for s in shapes}) == 1:
+        return (
+            "all three layers have the same number of outputs: slim.repeat repeats the same "
+            "arguments. slim.stack takes one argument (or tuple) per layer: "
+            "[(32, [3, 3]), (64, [1, 1]), (64, [3, 3])] (FACTS RP03, RP05)."
+        )
+    return None
+
+
+def stack_has_scope(expected_tree, learner_tree, run) -> str | None:
+    """Reason for slim.stack's default names: Stack/convolution2d_N."""
+    if any(v.name.startswith("Stack") for v in learner_tree.variables):
+        return (
+            "your layers are named Stack/convolution2d_N: without scope=, slim.stack opens "
+            "'Stack' and names layers after the function (FACTS RP04). Pass scope='block'."
+        )
+    return None
+
+
+q3 = BuildExercise(
+    name="q3",
+    lesson="06",
+    title="One slim.stack call, three different conv layers",
+    function_name="conv_block",
+    solution_code=STACK_SOLUTION,
+    make_inputs=lambda tf: (image_batch(tf),),
+    calls=1,
+    compare=("names", "shapes", "collections"),
+    extra_checks=[stack_used_not_repeat, stack_has_scope],
+    hints=[
+        ("slim.stack(inputs, layer, [args_1, args_2, args_3], scope=...) calls layer once per "
+        "entry; an entry can be a tuple of positional arguments."),
+        "For slim.conv2d the tuple is (num_outputs, kernel_size), e.g. (32, [3, 3]).",
+    ],
+    explanation=(
+        "slim.stack opens variable_scope('block') and names the layers block_1..block_3 "
+        "(FACTS RP03, RP05)."
+    ),
+)
+
+SEED_VGG16 = '''\
+def vgg16(inputs):
+    with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                        activation_fn=tf.nn.relu,
+                        weights_initializer=tf.truncated_normal_initializer(0.0, 0.01),
+                        weights_regularizer=slim.l2_regularizer(0.0005)):
+        net = slim.repeat(inputs, 2, slim.conv2d, 64, [3, 3], scope='conv1')
+        net = slim.max_pool2d(net, [2, 2], scope='pool1')
+        net = slim.repeat(net, 2, slim.conv2d, 128, [3, 3], scope='conv2')
+        net = slim.max_pool2d(net, [2, 2], scope='pool2')
+        net = slim.repeat(net, 3, slim.conv2d, 256, [3, 3], scope='conv3')
+        net = slim.max_pool2d(net, [2, 2], scope='pool3')
+        net = slim.repeat(net, 3, slim.conv2d, 512, [3, 3], scope='conv4')
+        net = slim.max_pool2d(net, [2, 2], scope='pool4')
+        net = slim.repeat(net, 3, slim.conv2d, 512, [3, 3], scope='conv5')
+        net = slim.max_pool2d(net, [2, 2], scope='pool5')
+        net = slim.fully_connected(net, 4096, scope='fc6')
+        net = slim.dropout(net, 0.5, scope='dropout6')
+        net = slim.fully_connected(net, 4096, scope='fc7')
+        net = slim.dropout(net, 0.5, scope='dropout7')
+        net = slim.fully_connected(net, 1000, activation_fn=None, scope='fc8')
+    return net
+'''
+
+VGG16_SOLUTION = '''\
+def vgg16(inputs):
+    with tf.variable_scope('vgg_16'):
+        with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                            activation_fn=tf.nn.relu,
+                            weights_initializer=tf.truncated_normal_initializer(0.0, 0.01),
+                            weights_regularizer=slim.l2_regularizer(0.0005)):
+            net = slim.repeat(inputs, 2, slim.conv2d, 64, [3, 3], scope='conv1')
+            net = slim.max_pool2d(net, [2, 2], scope='pool1')
+            net = slim.repeat(net, 2, slim.conv2d, 128, [3, 3], scope='conv2')
+            net = slim.max_pool2d(net, [2, 2], scope='pool2')
+            net = slim.repeat(net, 3, slim.conv2d, 256, [3, 3], scope='conv3')
+            net = slim.max_pool2d(net, [2, 2], scope='pool3')
+            net = slim.repeat(net, 3, slim.conv2d, 512, [3, 3], scope='conv4')
+            net = slim.max_pool2d(net, [2, 2], scope='pool4')
+            net = slim.repeat(net, 3, slim.conv2d, 512, [3, 3], scope='conv5')
+            net = slim.max_pool2d(net, [2, 2], scope='pool5')
+            # fc6-fc8 are convolutions: fc6 reads the whole 7x7x512 map at once.
+            net = slim.conv2d(net, 4096, [7, 7], padding='VALID', scope='fc6')
+            net = slim.dropout(net, 0.5, scope='dropout6')
+            net = slim.conv2d(net, 4096, [1, 1], scope='fc7')
+            net = slim.dropout(net, 0.5, scope='dropout7')
+            net = slim.conv2d(net, 1000, [1, 1], activation_fn=None, scope='fc8')
+            net = tf.squeeze(net, [1, 2], name='fc8/squeezed')
+    return net
+'''
+
+
+def _first_output(run):
+    value = run.outputs[0] if run.outputs else None
+    if isinstance(value, (tuple, list)) and value:
+        value = value[0]
+    return value
+
+
+def output_is_one_score_per_class(expected_tree, learner_tree, run) -> str | None:
+    """Reason for an output that is not (batch, 1000): the seed's per-position classifier."""
+    output = _first_output(run)
+    shape = getattr(output, "shape", None)
+    if shape is None or shape.rank is None:
+        return None
+    dims = tuple(shape.as_list())
+    if dims == (None, 1000):
+        return None
+    shown = "(" + ", ".join("None" if d is None else str(d) for d in dims) + ")"
+    if len(dims) == 4 and dims[1:3] == (7, 7):
+        return (
+            f"the output has shape {shown}: fully_connected on the 4-D pool5 map acts on the "
+            "last axis only, one classifier per 7x7 position (FACTS VG01). Make fc6 a 7x7 "
+            "'VALID' convolution, fc7/fc8 1x1 convolutions, and squeeze the 1x1 dimensions."
+        )
+    if len(dims) == 4 and dims[1:3] == (1, 1):
+        return (
+            f"the output has shape {shown}: squeeze the two 1x1 dimensions "
+            "(tf.squeeze(net, [1, 2], name='fc8/squeezed')) to get one row of 1000 scores."
+        )
+    return f"the output has shape {shown}; VGG-16 gives (None, 1000): one score per class."
+
+
+def same_parameter_count(expected_tree, learner_tree, run) -> str | None:
+    """Reason naming the parameter totals when they differ."""
+    if learner_tree.parameter_count == expected_tree.parameter_count:
+        return None
+    return (
+        f"your network has {learner_tree.parameter_count:,} parameters; VGG-16 has "
+        f"{expected_tree.parameter_count:,}. Compare the fc6/fc7/fc8 weight shapes below."
+    )
+
+
+q5 = FixExercise(
+    name="q5",
+    lesson="06",
+    title="Make seed 002's vgg16() the real VGG-16",
+    function_name="vgg16",
+    starter_code=SEED_VGG16,
+    solution_code=VGG16_SOLUTION,
+    make_inputs=lambda tf: (image_batch(tf),),
+    calls=1,
+    compare=("names", "shapes", "collections"),
+    extra_checks=[output_is_one_score_per_class, same_parameter_count],
+    hints=[
+        ("Look at the diff: every expected name starts with 'vgg_16/'. Which kind of scope "
+        "prefixes slim's variables?"),
+        ("In the real network fc6 is slim.conv2d(net, 4096, [7, 7], padding='VALID'), fc7 and "
+        "fc8 are 1x1 convs, and the result is squeezed to (None, 1000)."),
+    ],
+    explanation=(
+        "The fixed vgg16() has vgg_16's 32 variables, their shapes and 138,357,544 parameters "
+        "(FACTS VG02, VG03)."
+    ),
+)
+
+EXERCISES = (q1, q2, q3, q4, q5)

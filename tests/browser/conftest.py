@@ -1,0 +1,135 @@
+"""Fixtures for the browser tests: one Jupyter server per front end, one Chromium.
+
+The tests are marked ``browser`` (deselect with ``-m "not browser"``). They open copies
+of the lessons in a temporary root, so a server can never save over a committed
+notebook. On failure a screenshot and the server log go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from jupyter_app import (
+    CHROMIUM,
+    FRONT_ENDS,
+    JupyterServer,
+    NotebookPage,
+    copy_notebooks,
+    launch_chromium,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "notebooks"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ARTIFACTS = REPO / "test-artifacts"
+
+# Fixture notebooks are opened in a browser, not compared by nbval.
+collect_ignore_glob = ["fixtures/*"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "browser: drives JupyterLab / Notebook 7 in Chromium (deselect with -m 'not browser')"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory) -> Iterator[dict[str, JupyterServer]]:
+    """JupyterLab and Notebook 7, each on its own copy of notebooks/ and the fixtures."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    base = tmp_path_factory.mktemp("jupyter")
+    started: dict[str, JupyterServer] = {}
+    try:
+        for front_end in FRONT_ENDS:
+            root = base / front_end / "root"
+            copy_notebooks(sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(FIXTURES.glob("*.ipynb")), root)
+            server = JupyterServer(front_end, root, base / front_end / "state")
+            started[front_end] = server.launch()
+        for server in started.values():
+            server.wait_until_ready()
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=FRONT_ENDS, ids=["lab", "notebook7"])
+def front_end(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def open_notebook(request, servers, chromium, front_end):
+    """``open_notebook(name)``: a ``NotebookPage`` on the copy of ``name``, kernel ready.
+
+    Skips (with the reason) when the lesson does not exist yet. Afterwards the page
+    closes and the server's kernels shut down; on failure a screenshot is saved.
+    """
+    server = servers[front_end]
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+
+    def opener(name: str) -> NotebookPage:
+        if not (server.root_dir / name).exists():
+            pytest.skip(f"{name} does not exist yet (notebooks/ or tests/browser/fixtures/)")
+        return NotebookPage(page, server).open(name)
+
+    yield opener
+    failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False)
+                 for when in ("setup", "call"))
+    if failed:
+        save_artifacts(request.node.name, page, server)
+    context.close()
+    shut_down_kernels(server)
+
+
+def save_artifacts(test_name: str, page, server: JupyterServer) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = re.sub(r"[^\w.-]+", "_", test_name)
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
+    except PlaywrightError as error:  # a crashed page still leaves the log
+        (ARTIFACTS / f"{stem}.screenshot-error.txt").write_text(str(error))
+    if server.log_path and server.log_path.exists():
+        shutil.copy(server.log_path, ARTIFACTS / f"{stem}.server.log")
+
+
+def shut_down_kernels(server: JupyterServer) -> None:
+    """Free each TensorFlow kernel (about 0.6 GB) as soon as its test is over."""
+    headers = {"Authorization": f"token {server.token}"}
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{server.base_url}/api/sessions", headers=headers), timeout=10) as response:
+        sessions = json.load(response)
+    for session in sessions:
+        urllib.request.urlopen(urllib.request.Request(
+            f"{server.base_url}/api/sessions/{session['id']}", method="DELETE",
+            headers=headers), timeout=30).close()

@@ -1,0 +1,290 @@
+"""Start a real Jupyter server and drive its notebook page in Chromium.
+
+Used by the browser tests (through ``conftest.py``) and by ``tools/screenshot.py``.
+What works on this machine is recorded in ``../shared/NOTES.md`` ("Real browser
+tests"): a token, 127.0.0.1, private config/runtime/data dirs, Debian's Chromium,
+waiting for the kernel name before Run All, one JupyterLab workspace per page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+FRONT_ENDS = ("lab", "notebook")
+
+# User settings shared by JupyterLab and Notebook 7: no news pop-up, and every cell
+# kept in the DOM (windowed notebooks drop off-screen cells, hiding their outputs).
+USER_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false", "checkForUpdates": False,
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+# Text a front end shows when a widget cannot be displayed ("Loading widget..." counts
+# once the widgets have had time to settle).
+WIDGET_FAILURES = (
+    "Failed to load model", "Error displaying widget", "model not found", "Loading widget...",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_user_settings(config_dir: Path) -> None:
+    for relative, values in USER_SETTINGS.items():
+        path = config_dir / "lab" / "user-settings" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+@dataclass
+class JupyterServer:
+    """One ``jupyter lab`` or ``jupyter notebook`` process serving ``root_dir``."""
+
+    front_end: str
+    root_dir: Path
+    state_dir: Path
+    port: int = field(default_factory=free_port)
+    token: str = field(default_factory=lambda: secrets.token_hex(24))
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        """Private Jupyter dirs, and a private progress store for exercise checks."""
+        env = dict(os.environ)
+        dirs = {
+            "JUPYTER_CONFIG_DIR": self.state_dir / "config",
+            "JUPYTER_RUNTIME_DIR": self.state_dir / "runtime",
+            "JUPYTER_DATA_DIR": self.state_dir / "data",
+            "IPYTHONDIR": self.state_dir / "ipython",
+        }
+        for name, path in dirs.items():
+            path.mkdir(parents=True, exist_ok=True)
+            env[name] = str(path)
+        env["SCOPEKIT_PROGRESS"] = str(self.state_dir / "progress.json")
+        env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+        env.pop("JUPYTER_TOKEN", None)
+        return env
+
+    def start(self, timeout: float = 90) -> JupyterServer:
+        """Launch and wait until the REST API answers."""
+        self.launch()
+        self.wait_until_ready(timeout)
+        return self
+
+    def launch(self) -> JupyterServer:
+        """Start the process without waiting (start several, then wait for each)."""
+        if self.front_end not in FRONT_ENDS:
+            raise ValueError(f"front_end must be one of {FRONT_ENDS}; got {self.front_end!r}")
+        env = self.environment()
+        write_user_settings(Path(env["JUPYTER_CONFIG_DIR"]))
+        self.log_path = self.state_dir / f"{self.front_end}-server.log"
+        command = [
+            sys.executable, "-m", "jupyter", self.front_end,
+            "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root_dir}",
+        ]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, cwd=self.root_dir,
+            )
+        return self
+
+    def wait_until_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"{self.base_url}/api/status?token={self.token}"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter {self.front_end} exited:\n{self.log_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise TimeoutError(f"jupyter {self.front_end} not ready after {timeout} s:\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path else ""
+
+    def notebook_url(self, relative_path: str) -> str:
+        """URL opening one notebook; each JupyterLab page gets its own workspace."""
+        if self.front_end == "lab":
+            workspace = secrets.token_hex(6)
+            return f"{self.base_url}/lab/workspaces/{workspace}/tree/{relative_path}?token={self.token}"
+        return f"{self.base_url}/notebooks/{relative_path}?token={self.token}"
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def copy_notebooks(sources: list[Path], root_dir: Path) -> None:
+    """Copy notebooks into the server's root so the server never saves over originals."""
+    root_dir.mkdir(parents=True, exist_ok=True)
+    for source in sources:
+        shutil.copy2(source, root_dir / source.name)
+
+
+def launch_chromium(playwright, **options):
+    """Debian's Chromium through Playwright (``playwright install`` cannot download here)."""
+    if not CHROMIUM.exists():
+        raise FileNotFoundError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, **options)
+
+
+# Run All is over when the kernel is idle, no prompt reads "[*]:" (Run All marks every
+# queued cell at once) and some cell has a number (outputs were cleared before).
+# An error stops the run, leaving later cells at "[ ]:".
+_RUN_ALL_FINISHED = """() => {
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+  const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+  const idle = !indicator || indicator.dataset.status === 'idle';
+  const busy = prompts.some(p => p.textContent.includes('*'));
+  return idle && !busy && prompts.some(p => /\\[\\d+\\]/.test(p.textContent));
+}"""
+
+_OUTPUT_PROBLEMS = """(failures) => {
+  const found = [];
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+  cells.forEach((cell, index) => {
+    const where = `code cell ${index + 1}`;
+    for (const out of cell.querySelectorAll('.jp-OutputArea-output')) {
+      const mime = out.dataset.mimeType || '';
+      const text = out.innerText.trim().slice(0, 400);
+      if (mime.includes('stderr') || mime.includes('error')) {
+        found.push(`${where}: ${mime}: ${text}`);
+      }
+    }
+    for (const out of cell.querySelectorAll('.jp-OutputArea-output:not([data-mime-type])')) {
+      const empty = out.innerText.trim() === '' && !out.querySelector('input, select, img, svg, canvas');
+      if (empty) found.push(`${where}: a blank widget box`);
+    }
+    const text = cell.innerText;
+    for (const failure of failures) {
+      if (text.includes(failure)) found.push(`${where}: shows "${failure}"`);
+    }
+  });
+  return found;
+}"""
+
+
+class NotebookPage:
+    """One notebook open in a front end: wait for its kernel, run it, read its outputs."""
+
+    def __init__(self, page, server: JupyterServer):
+        self.page = page
+        self.server = server
+
+    def open(self, relative_path: str, timeout_ms: int = 60_000) -> NotebookPage:
+        self.page.goto(self.server.notebook_url(relative_path))
+        self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_ms)
+        kernel_name = self.page.locator(".jp-NotebookPanel-toolbar .jp-KernelName").first
+        kernel_name.filter(has_text="Python 3").wait_for(timeout=timeout_ms)
+        self.page.wait_for_function(
+            "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
+            "?.dataset.status === 'idle'",
+            timeout=timeout_ms,
+        )
+        return self
+
+    def menu(self, menu: str, item: str) -> None:
+        """Click ``menu`` in the menu bar, then its entry ``item``."""
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
+        entry = self.page.locator(".lm-Menu-content .lm-Menu-itemLabel").filter(
+            has_text=item)
+        entry.first.click()
+
+    def run_all(self, timeout_ms: int = 150_000) -> None:
+        """Clear the committed outputs, Run All Cells, wait until the run is over."""
+        self.menu("Edit", "Clear Outputs of All Cells")
+        self.page.wait_for_function(
+            "() => !document.querySelector('.jp-Notebook .jp-OutputArea-output')")
+        self.menu("Run", "Run All Cells")
+        self.page.wait_for_function(_RUN_ALL_FINISHED, timeout=timeout_ms)
+        self.wait_for_widgets()
+
+    def wait_for_widgets(self, timeout_ms: int = 20_000) -> None:
+        """Give widget views time to load; one still loading is then reported as a problem."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.wait_for_function(
+                "() => !document.querySelector('.jp-Notebook').innerText"
+                ".includes('Loading widget...')", timeout=timeout_ms)
+        except PlaywrightTimeout:
+            pass
+
+    def output_problems(self) -> list[str]:
+        """Errors, stderr and widget failures shown anywhere in the notebook."""
+        return self.page.evaluate(_OUTPUT_PROBLEMS, list(WIDGET_FAILURES))
+
+    def unexecuted_cells(self) -> list[int]:
+        """1-based numbers of code cells Run All did not reach."""
+        prompts = self.page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        return [number for number, text in enumerate(prompts, 1) if not re.search(r"\[\d+\]", text)]
+
+    def code_cell(self, source_start: str):
+        """The first code cell whose source begins with ``source_start`` (by position,
+        so the locator stays valid after the source is edited)."""
+        cells = self.page.locator(".jp-Notebook .jp-CodeCell")
+        sources = cells.locator(".jp-InputArea-editor").all_inner_texts()
+        for index, source in enumerate(sources):
+            if source.strip().startswith(source_start):
+                return cells.nth(index)
+        raise LookupError(f"no code cell starts with {source_start!r}")
+
+    def replace_source(self, cell, text: str) -> None:
+        """Type ``text`` over the cell's source, as a learner would (no auto-closing)."""
+        cell.locator(".cm-content").click()
+        self.page.keyboard.press("ControlOrMeta+a")
+        self.page.keyboard.insert_text(text)
+        self.page.keyboard.press("Escape")
+
+    def run_cell(self, cell, timeout_ms: int = 60_000) -> None:
+        """Shift+Enter in the cell, then wait for its new execution number."""
+        prompt = cell.locator(".jp-InputPrompt")
+        before = prompt.inner_text()
+        cell.locator(".cm-content").click()
+        self.page.keyboard.press("Shift+Enter")
+        self.page.wait_for_function(
+            """([element, before]) => {
+                const now = element.textContent;
+                return now !== before && /\\[\\d+\\]/.test(now);
+            }""",
+            arg=[prompt.element_handle(), before], timeout=timeout_ms,
+        )

@@ -1,0 +1,144 @@
+"""The lessons in real front ends: JupyterLab 4 and Notebook 7, driven in Chromium.
+
+Each test opens a copy of a lesson, runs all cells from the menu, checks that no cell
+shows an error, stderr or a widget that failed to load, then uses the widgets the way
+a learner would. Control classes come from ``kit/widgets.py``'s docstring.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+REPO = Path(__file__).resolve().parents[2]
+LESSON_01 = "01_name_scope_vs_variable_scope.ipynb"
+LESSON_02 = "02_reuse_modes.ipynb"
+START_HERE = "00_start_here.ipynb"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+LEAVES = "li.scopekit-variable, li.scopekit-op"
+
+
+def committed_widget_cells(name: str, source_part: str) -> int:
+    """Code cells of the committed lesson that call ``source_part`` and store a widget view."""
+    notebook = json.loads((REPO / "notebooks" / name).read_text())
+    return sum(
+        1 for cell in notebook["cells"]
+        if cell["cell_type"] == "code" and source_part in "".join(cell["source"])
+        and any(WIDGET_MIME in output.get("data", {}) for output in cell["outputs"])
+    )
+
+
+def solution_code(module_path: Path, exercise: str) -> str:
+    """The ``solution_code=`` literal of one exercise, read without importing TensorFlow."""
+    for node in ast.walk(ast.parse(module_path.read_text())):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and any(getattr(target, "id", None) == exercise for target in node.targets)):
+            for keyword in node.value.keywords:
+                if keyword.arg == "solution_code" and isinstance(keyword.value, ast.Constant):
+                    return keyword.value.value
+    raise LookupError(f"{exercise} has no literal solution_code in {module_path}")
+
+
+def assert_ran_cleanly(notebook) -> None:
+    problems = notebook.output_problems()
+    assert not problems, "cells show problems:\n" + "\n".join(problems)
+    assert not notebook.unexecuted_cells(), f"cells not run: {notebook.unexecuted_cells()}"
+
+
+def leaf_names(explorer) -> list[str]:
+    return explorer.locator(f".scopekit-output :is({LEAVES})").evaluate_all(
+        "items => items.map(item => item.dataset.name)")
+
+
+def test_lesson01_explorer_expands_searches_and_switches_views(open_notebook):
+    notebook = open_notebook(LESSON_01)
+    notebook.run_all()
+    assert_ran_cleanly(notebook)
+
+    explorers = notebook.page.locator(".scopekit-explorer")
+    expect(explorers).to_have_count(committed_widget_cells(LESSON_01, "kit.show("))
+    explorer = explorers.first
+    output = explorer.locator(".scopekit-output")
+    expect(output.locator(".scopekit-tree")).to_be_visible()
+    expect(output.locator(".scopekit-half")).to_have_count(2)
+
+    # Expanding: at depth 1 a nested scope is hidden until its parent is opened.
+    explorer.locator(".scopekit-depth select").select_option(label="1")
+    nested = output.locator("details.scopekit-scope details.scopekit-scope > summary").first
+    expect(nested).to_be_hidden()
+    parent_path = nested.evaluate("s => s.parentElement.parentElement.closest('details').dataset.path")
+    output.locator(f'details[data-path="{parent_path}"] > summary').first.click()
+    expect(nested).to_be_visible()
+    explorer.locator(".scopekit-depth select").select_option(label="all")
+
+    # Searching: only leaves whose name holds the search text stay.
+    before = leaf_names(explorer)
+    term = before[-1].rsplit("/", 1)[-1]
+    explorer.locator(".scopekit-search input").fill(term)
+    expect(output.locator(LEAVES)).not_to_have_count(len(before))
+    after = leaf_names(explorer)
+    assert after and all(term.lower() in name.lower() for name in after), (term, before, after)
+    explorer.locator(".scopekit-search input").fill("")
+    expect(output.locator(LEAVES)).to_have_count(len(before))
+
+    # Switching: "ops" shows only the name-scope half, "variables" only the other.
+    explorer.locator(".scopekit-view button", has_text="ops").click()
+    expect(output.locator(".scopekit-half")).to_have_count(1)
+    expect(output.locator('.scopekit-half[data-half="ops"]')).to_be_visible()
+    explorer.locator(".scopekit-view button", has_text="variables").click()
+    expect(output.locator('.scopekit-half[data-half="variables"]')).to_be_visible()
+    expect(output.locator("li.scopekit-op")).to_have_count(0)
+
+    assert not notebook.output_problems()
+
+
+def test_lesson01_check_turns_not_attempted_into_correct(open_notebook):
+    notebook = open_notebook(LESSON_01)
+    notebook.run_all()
+    check_cell = notebook.code_cell("q1.check()")
+    expect(check_cell.locator(".scopekit-feedback")).to_contain_text("Not attempted")
+
+    answer = solution_code(REPO / "kit" / "lessons" / "lesson01.py", "q1")
+    notebook.replace_source(notebook.code_cell("q1_answer = ____"), answer)
+    notebook.run_cell(check_cell)
+
+    feedback = check_cell.locator(".scopekit-feedback")
+    expect(feedback).to_contain_text("Correct")
+    expect(feedback).to_have_class("scopekit-feedback scopekit-correct")
+    assert not notebook.output_problems()
+
+
+def test_start_here_runs_and_shows_progress_panel(open_notebook):
+    notebook = open_notebook(START_HERE)
+    notebook.run_all()
+    assert_ran_cleanly(notebook)
+
+    panel = notebook.page.locator(".scopekit-progress-panel")
+    expect(panel).to_have_count(1)
+    expect(panel.locator("table")).to_be_visible()
+    panel.locator("button", has_text="Refresh").click()
+    expect(panel.locator("table")).to_be_visible()
+    assert not notebook.output_problems()
+
+
+def test_lesson02_reuse_explorer_answers_each_choice(open_notebook):
+    notebook = open_notebook(LESSON_02)
+    notebook.run_all()
+    assert_ran_cleanly(notebook)
+
+    explorer = notebook.code_cell("reuse_explorer()").locator(".jp-OutputArea-output")
+    result = explorer.locator(".widget-html-content").last
+    # reuse=True asking again for the existing s/p with the same shape reuses it ...
+    expect(result).to_contain_text("TF reuses")
+    # ... and raises when s/p was never made; AUTO_REUSE then creates it.
+    explorer.locator(".widget-toggle-button", has_text="no").first.click()
+    expect(result).to_contain_text("TF raises")
+    explorer.locator(".widget-toggle-button", has_text="tf.AUTO_REUSE").click()
+    expect(result).to_contain_text("TF creates")
+    assert not notebook.output_problems()

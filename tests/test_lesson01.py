@@ -1,0 +1,177 @@
+"""Lesson 01 exercises: the solution is correct, the blank is not attempted, and typical
+wrong answers are rejected with a reason that names the concept."""
+
+from __future__ import annotations
+
+import pytest
+
+import kit  # noqa: F401  (imports TF quietly first)
+from kit.exercise import Outcome, ____, exec_solution
+from kit.lessons import lesson01
+from kit.lessons.lesson01 import q1, q2, q3, q4, q5, q6
+
+PREDICTS = [q1, q2, q3, q4]
+BUILDS = [q5, q6]
+
+
+def solution_value(exercise):
+    """What the exercise's own solution code assigns or defines."""
+    namespace = exec_solution(exercise.solution_code, exercise.name)
+    return namespace[exercise.answer_name]
+
+
+def function_from(code: str, name: str):
+    return exec_solution(code, "test")[name]
+
+
+@pytest.mark.parametrize("exercise", PREDICTS + BUILDS, ids=lambda q: q.name)
+def test_solution_code_is_correct(exercise):
+    feedback = exercise.check(solution_value(exercise))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text
+    assert feedback.text.startswith("Correct: ")
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_placeholder_is_not_attempted(exercise):
+    feedback = exercise.check(____)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert feedback.text.startswith("Not attempted: ")
+
+
+def test_blank_build_function_is_not_attempted():
+    blank = function_from("def scoped_layer(x):\n    ____\n", "scoped_layer")
+    assert q5.check(blank).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_unchanged_starter_is_not_attempted():
+    starter = function_from(q6.starter_code, "two_layers")
+    feedback = q6.check(starter)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "starter code" in feedback.text
+
+
+# --- the expected answers come from running TensorFlow (FACTS rows) -------------------
+
+
+def test_seed_nest_names_match_facts_ns01_to_ns04():
+    assert lesson01.seed_nest_names() == {
+        "w": "goo/w:0",
+        "s": "foo/goo/hoo/Const:0",
+        "y": "foo/goo/hoo/mul:0",
+        "v": "foo/goo/hoo/v:0",
+    }
+
+
+def test_predict_answers_are_computed_by_tensorflow():
+    assert [q.expected for q in PREDICTS] == ["goo/w:0", "foo/goo/hoo/v:0", "ns_1/Const:0", "x_3:0"]
+
+
+# --- typical wrong predictions ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "concept"),
+    [
+        (q1, "foo/goo/hoo/w:0", "tf.get_variable sees only the variable_scope"),
+        (q1, "goo/hoo/w:0", "ignores every name_scope"),
+        (q1, "w:0", "variable_scope 'goo' does prefix"),
+        (q2, "foo/hoo/v:0", "also opens a name_scope 'goo'"),
+        (q2, "goo/v:0", "That is the get_variable rule"),
+        (q3, "ns/Const:0", "never re-enters an existing name scope"),
+        (q3, "ns_1/Const_1:0", "counter starts again inside each name scope"),
+        (q4, "ValueError", "tf.Variable never registers there"),
+        (q4, "x:0", "the graph still needs a unique op name"),
+    ],
+)
+def test_wrong_prediction_names_the_concept(exercise, answer, concept):
+    feedback = exercise.check(answer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert concept in feedback.text
+
+
+def test_get_variable_name_without_output_index_is_accepted_with_a_note():
+    feedback = q1.check("goo/w")
+    assert feedback.outcome is Outcome.CORRECT
+    assert "first output" in feedback.text
+
+
+# --- typical wrong builds (q5) ------------------------------------------------------------
+
+SCOPED_LAYER = '''\
+def scoped_layer(x):
+    with tf.{outer}("block"):
+        with tf.{inner}("layer"):
+            w = {make_w}
+            return tf.matmul(x, w)
+'''
+GET_W = 'tf.get_variable("w", [3, 2])'
+
+
+def scoped_layer(outer="name_scope", inner="variable_scope", make_w=GET_W):
+    code = SCOPED_LAYER.format(outer=outer, inner=inner, make_w=make_w)
+    return function_from(code, "scoped_layer")
+
+
+def test_two_name_scopes_lose_the_variable_prefix():
+    feedback = q5.check(scoped_layer(inner="name_scope"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "tf.get_variable ignores name_scope, so `layer/` must be a variable_scope" in feedback.text
+
+
+def test_two_variable_scopes_put_block_into_the_variable_name():
+    feedback = q5.check(scoped_layer(outer="variable_scope"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`block` is part of the variable's name, so you opened it as a variable_scope" in feedback.text
+
+
+def test_tf_variable_is_rejected_as_unshareable():
+    feedback = q5.check(scoped_layer(make_w='tf.Variable(tf.zeros([3, 2]), name="w")'))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "was made with tf.Variable" in feedback.text
+
+
+def test_scopes_opened_in_the_wrong_order_put_the_op_under_layer_block():
+    swapped = function_from(
+        'def scoped_layer(x):\n'
+        '    with tf.variable_scope("layer"):\n'
+        '        with tf.name_scope("block"):\n'
+        '            w = tf.get_variable("w", [3, 2])\n'
+        '            return tf.matmul(x, w)\n',
+        "scoped_layer",
+    )
+    feedback = q5.check(swapped)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "name scopes nest in the order you open them" in feedback.text
+
+
+# --- typical wrong fixes (q6) ---------------------------------------------------------------
+
+
+def fixed_two_layers(replace: str, by: str):
+    code = q6.starter_code.replace(replace, by)
+    assert code != q6.starter_code
+    return function_from(code, "two_layers")
+
+
+def test_renaming_the_second_variable_leaves_both_unscoped():
+    renamed = fixed_two_layers('w2 = tf.get_variable("w"', 'w2 = tf.get_variable("w2"')
+    feedback = q6.check(renamed)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "tf.get_variable ignores name_scope, so `layer1/` must be a variable_scope" in feedback.text
+
+
+def test_switching_to_tf_variable_is_rejected():
+    feedback = q6.check(
+        fixed_two_layers('tf.get_variable("w", [4, 4])', 'tf.Variable(tf.zeros([4, 4]), name="w")')
+    )
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "was made with tf.Variable" in feedback.text
+
+
+def test_sharing_one_variable_is_not_two_layers():
+    shared = fixed_two_layers(
+        'with tf.name_scope("layer2")', "with tf.variable_scope(tf.get_variable_scope(), reuse=True)"
+    )
+    feedback = q6.check(shared)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`layer2/w` (4, 4) is missing" in feedback.text

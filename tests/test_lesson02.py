@@ -1,0 +1,164 @@
+"""Lesson 02 exercises: the solution is Correct, ____ is Not attempted, typical slips are
+Incorrect for the reason they are wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+import kit  # noqa: F401  (quiet TF import first)
+from kit.exercise import Outcome, ____, exec_solution, run_build
+from kit.lessons import lesson02 as lesson
+
+PREDICTS = [lesson.q1, lesson.q2, lesson.q3, lesson.q4]
+BUILDS = [lesson.q5, lesson.q6]
+
+
+def solved(exercise):
+    """The learner's value after running the exercise's solution code."""
+    namespace = exec_solution(exercise.solution_code, f"{exercise.name} test")
+    return namespace[exercise.answer_name]
+
+
+def defined(code: str, name: str):
+    return exec_solution(code, "learner")[name]
+
+
+def test_lesson_has_at_least_four_exercises_of_three_kinds():
+    kinds = {q.kind for q in lesson.EXERCISES}
+    assert len(lesson.EXERCISES) >= 4
+    assert kinds == {"predict", "build", "fix"}
+    assert [q.name for q in lesson.EXERCISES] == [f"q{i}" for i in range(1, 7)]
+
+
+@pytest.mark.parametrize("exercise", lesson.EXERCISES, ids=lambda q: q.name)
+def test_solution_is_correct(exercise):
+    feedback = exercise.check(solved(exercise))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text
+    assert feedback.text.startswith("Correct")
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_placeholder_is_not_attempted(exercise):
+    feedback = exercise.check(____)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert feedback.text.startswith("Not attempted")
+
+
+def test_predict_answers_are_what_tf_does():
+    assert lesson.q1.expected == "raises"  # DUP11
+    assert lesson.q2.expected is True  # RU04
+    assert lesson.q3.expected == "raises"  # RU07
+    assert lesson.q4.expected == "obj_1/c:0"  # SC01
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "reason"),
+    [
+        (lesson.q1, "reuses", "sharing is only allowed with a compatible shape"),
+        (lesson.q1, "creates", "AUTO_REUSE creates only when s/p is missing"),
+        (lesson.q2, False, "cannot switch reuse off inside a reusing scope"),
+        (lesson.q2, None, "None only means 'inherit' when you pass it"),
+        (lesson.q3, "creates", "inherits reuse=True from the root scope"),
+        (lesson.q3, "reuses", "There is no variable fresh/b to reuse"),
+        (lesson.q4, "obj/c:0", "old TF r0.12 guide"),
+        (lesson.q4, "obj/c_1:0", "auxiliary_name_scope=False"),
+    ],
+)
+def test_typical_wrong_prediction_is_incorrect_with_its_reason(exercise, answer, reason):
+    feedback = exercise.check(answer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert reason in feedback.text
+
+
+def test_shared_dense_placeholder_is_not_attempted():
+    feedback = lesson.q5.check(defined("def shared_dense(x):\n    ____\n", "shared_dense"))
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_shared_dense_with_tf_variable_is_incorrect_because_nothing_is_shared():
+    code = '''
+def shared_dense(x):
+    with tf.variable_scope("dense"):
+        w = tf.Variable(tf.zeros([4, 2]), name="w")
+        b = tf.Variable(tf.zeros([2]), name="b")
+        return tf.matmul(x, w) + b
+'''
+    feedback = lesson.q5.check(defined(code, "shared_dense"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "the second call made new variables (dense_1/b, dense_1/w)" in feedback.text
+
+
+def test_shared_dense_without_bias_is_incorrect_because_dense_b_is_missing():
+    code = '''
+def shared_dense(x):
+    with tf.variable_scope("dense", reuse=tf.AUTO_REUSE):
+        return tf.matmul(x, tf.get_variable("w", [4, 2]))
+'''
+    feedback = lesson.q5.check(defined(code, "shared_dense"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`dense/b` (2,) is missing" in feedback.text
+
+
+@pytest.mark.parametrize(
+    ("reuse", "message"),
+    [("None", "already exists"), ("True", "does not exist")],
+)
+def test_shared_dense_with_a_fixed_reuse_flag_reports_tf_error(reuse, message):
+    code = f'''
+def shared_dense(x):
+    with tf.variable_scope("dense", reuse={reuse}):
+        w = tf.get_variable("w", [4, 2])
+        b = tf.get_variable("b", [2], initializer=tf.zeros_initializer())
+        return tf.matmul(x, w) + b
+'''
+    feedback = lesson.q5.check(defined(code, "shared_dense"))
+    assert feedback.outcome is Outcome.ERROR
+    assert message in feedback.text
+
+
+def test_root_trap_starter_is_not_attempted():
+    feedback = lesson.q6.check(defined(lesson.ROOT_TRAP_STARTER, "encode_twice"))
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_root_trap_starter_really_fails_with_does_not_exist():
+    """The bug the learner fixes is real: the decoder cannot create its variable."""
+    run = run_build(defined(lesson.ROOT_TRAP_STARTER, "encode_twice"), lesson.q6.make_inputs, 1)
+    assert "Variable decoder/w does not exist" in str(run.error)
+    assert run.root_scope_reusing is True
+
+
+def test_root_trap_fixed_by_renaming_the_second_encoder_is_incorrect():
+    code = lesson.ROOT_TRAP_STARTER.replace(
+        "    tf.get_variable_scope().reuse_variables()\n", ""
+    ).replace('scope("encoder"):\n        h = tf.matmul(h', 'scope("encoder2"):\n        h = tf.matmul(h')
+    feedback = lesson.q6.check(defined(code, "encode_twice"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "the encoder's weights are not shared (encoder2/w is a second copy)" in feedback.text
+
+
+def test_root_trap_fixed_by_decoder_borrowing_the_encoder_is_incorrect():
+    code = '''
+def encode_twice(x):
+    with tf.variable_scope("encoder"):
+        h = tf.matmul(x, tf.get_variable("w", [4, 4]))
+    with tf.variable_scope("encoder", reuse=True):
+        h = tf.matmul(h, tf.get_variable("w", [4, 4]))
+        return tf.matmul(h, tf.get_variable("w", [4, 4]))
+'''
+    feedback = lesson.q6.check(defined(code, "encode_twice"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "decoder/w is missing: the decoder needs its own [4, 2] weights" in feedback.text
+
+
+def test_root_trap_fixed_inside_the_block_is_also_correct():
+    """reuse_variables() on the second encoder scope (not the root) is a valid fix (RU06)."""
+    code = lesson.ROOT_TRAP_STARTER.replace(
+        "    tf.get_variable_scope().reuse_variables()\n"
+        '    with tf.variable_scope("encoder"):\n',
+        '    with tf.variable_scope("encoder") as scope:\n'
+        "        scope.reuse_variables()\n",
+    )
+    assert code != lesson.ROOT_TRAP_STARTER
+    feedback = lesson.q6.check(defined(code, "encode_twice"))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text

@@ -1,0 +1,169 @@
+"""Lesson 03 exercises: the solution is Correct, ____ is Not attempted, typical slips are
+Incorrect for the reason they are wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+import kit
+from kit.exercise import Outcome, ____, exec_solution
+from kit.lessons import lesson03 as lesson
+
+# slim's layers warn once per process; the notebooks filter this through kit.quiet_tf.
+pytestmark = pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated:UserWarning")
+
+PREDICTS = [lesson.q1, lesson.q4, lesson.q5, lesson.q6]
+
+
+def solved(exercise):
+    namespace = exec_solution(exercise.solution_code, f"{exercise.name} test")
+    return namespace[exercise.answer_name]
+
+
+def defined(code: str, name: str):
+    return exec_solution(code, "learner")[name]
+
+
+def test_lesson_has_at_least_four_exercises_of_three_kinds():
+    assert len(lesson.EXERCISES) >= 4
+    assert {q.kind for q in lesson.EXERCISES} == {"predict", "build", "fix"}
+    assert [q.name for q in lesson.EXERCISES] == [f"q{i}" for i in range(1, 7)]
+
+
+@pytest.mark.parametrize("exercise", lesson.EXERCISES, ids=lambda q: q.name)
+def test_solution_is_correct(exercise):
+    feedback = exercise.check(solved(exercise))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text
+    assert feedback.text.startswith("Correct")
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_placeholder_is_not_attempted(exercise):
+    feedback = exercise.check(____)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert feedback.text.startswith("Not attempted")
+
+
+def test_predict_answers_are_what_tf_does():
+    assert lesson.q1.expected == "image_filters/conv2_1/Relu:0"  # SH04
+    assert lesson.q4.expected == "creates"  # TF2-04
+    assert lesson.clone_collection_sizes() == {  # RN12, RN13
+        "variables": 267,
+        "regularization_losses": 54,
+        "update_ops": 212,
+    }
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "reason"),
+    [
+        (lesson.q1, "image_filters_1/conv2/Relu:0", "That is methods 1 and 3"),
+        (lesson.q1, "image_filters/conv2/Relu_1:0", "so the new one is 'conv2_1'"),
+        (lesson.q1, "image_filters/conv2/Relu:0", "That is the FIRST call's output"),
+        (lesson.q4, "raises", "In a graph it would raise 'already exists'"),
+        (lesson.q4, "reuses", "get_variable makes a brand-new variable"),
+        (lesson.q5, 106, "106 is one clone's worth"),
+        (lesson.q5, "53", "each layer adds two update ops"),
+        (lesson.q6, 108, "not each time it is read"),
+        (lesson.q6, 53, "53 convs in the body + 1 for the logits"),
+    ],
+)
+def test_typical_wrong_prediction_is_incorrect_with_its_reason(exercise, answer, reason):
+    feedback = exercise.check(answer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert reason in feedback.text
+
+
+def test_eager_answer_is_computed_in_eager_mode_even_inside_a_graph():
+    with kit.fresh_graph():
+        assert lesson.eager_second_get_variable() == "creates"
+
+
+# --- q2: build a self-sharing image filter ----------------------------------------------
+
+
+def test_image_filter_placeholder_is_not_attempted():
+    feedback = lesson.q2.check(defined("def image_filter(images):\n    ____\n", "image_filter"))
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_image_filter_with_tf_variable_biases_is_incorrect_because_towers_do_not_share():
+    code = lesson.IMAGE_FILTER_SOLUTION.replace(
+        'tf.get_variable("biases", [32], initializer=tf.zeros_initializer())',
+        'tf.Variable(tf.zeros([32]), name="biases")',
+    )
+    feedback = lesson.q2.check(defined(code, "image_filter"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "the second call made its own variables (image_filters_1/conv1/biases" in feedback.text
+
+
+def test_image_filter_with_name_scope_outside_is_incorrect_because_names_lack_the_prefix():
+    code = (
+        lesson.IMAGE_FILTER_SOLUTION.replace(
+            'with tf.variable_scope("image_filters", reuse=tf.AUTO_REUSE):',
+            'with tf.name_scope("image_filters"):',
+        )
+        .replace('variable_scope("conv1")', 'variable_scope("conv1", reuse=tf.AUTO_REUSE)')
+        .replace('variable_scope("conv2")', 'variable_scope("conv2", reuse=tf.AUTO_REUSE)')
+    )
+    feedback = lesson.q2.check(defined(code, "image_filter"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "your variables are not under 'image_filters/'" in feedback.text
+
+
+def test_image_filter_without_reuse_reports_already_exists():
+    code = lesson.IMAGE_FILTER_SOLUTION.replace(", reuse=tf.AUTO_REUSE", "")
+    feedback = lesson.q2.check(defined(code, "image_filter"))
+    assert feedback.outcome is Outcome.ERROR
+    assert "image_filters/conv1/weights already exists" in feedback.text
+
+
+# --- q3: fix the half-shared tower -----------------------------------------------------
+
+
+def test_tower_starter_is_not_attempted():
+    feedback = lesson.q3.check(defined(lesson.MIXED_TOWER_STARTER, "tower"))
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_tower_with_renamed_tf_variable_is_still_incorrect():
+    code = lesson.MIXED_TOWER_STARTER.replace('name="biases"', 'name="tower_biases"')
+    feedback = lesson.q3.check(defined(code, "tower"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "there are 2 bias variables" in feedback.text
+    assert "tf.Variable ignores reuse" in feedback.text
+
+
+def test_tower_without_biases_is_incorrect_because_tower_biases_is_missing():
+    code = lesson.MIXED_TOWER_STARTER.replace(
+        '        biases = tf.Variable(tf.zeros([8]), name="biases")\n', ""
+    ).replace(" + biases", "")
+    feedback = lesson.q3.check(defined(code, "tower"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`tower/biases` (8,) is missing" in feedback.text
+
+
+def test_tower_with_untrainable_biases_is_incorrect_for_its_collections():
+    code = lesson.MIXED_TOWER_STARTER.replace(
+        'tf.Variable(tf.zeros([8]), name="biases")', 'tf.get_variable("biases", [8], trainable=False)'
+    )
+    feedback = lesson.q3.check(defined(code, "tower"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "wrong collections" in feedback.text
+
+
+# --- the seed helpers the lesson relies on ----------------------------------------------
+
+
+def test_seed_filter_shares_four_variables_between_two_towers():
+    with kit.fresh_graph() as graph:
+        image1 = kit.tf.placeholder(kit.tf.float32, lesson.IMAGE_SHAPE)
+        image2 = kit.tf.placeholder(kit.tf.float32, lesson.IMAGE_SHAPE)
+        with kit.tf.variable_scope("image_filters", reuse=kit.tf.AUTO_REUSE):
+            lesson.my_image_filter(image1)
+        with kit.tf.variable_scope("image_filters", reuse=kit.tf.AUTO_REUSE):
+            lesson.my_image_filter(image2)
+        tree = kit.ScopeTree.from_graph(graph)
+    assert len(tree.variables) == 4  # SH03
+    assert all(v.reader_scopes[-1].startswith("image_filters_1/") for v in tree.variables)
+    assert len(tree.shared_variables()) == 4

@@ -1,0 +1,148 @@
+"""Lesson 04 exercises: solutions pass, placeholders wait, typical mistakes get their reason."""
+
+from __future__ import annotations
+
+import pytest
+
+import kit
+from kit.exercise import Outcome, ____, exec_solution
+from kit.lessons import lesson04
+
+tf, slim = kit.tf, kit.slim
+
+pytestmark = pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated")
+
+PREDICTIONS = [lesson04.q1, lesson04.q2, lesson04.q3, lesson04.q4]
+
+
+def solution_value(exercise):
+    """What the exercise's solution code assigns to its answer (or defines as its function)."""
+    namespace = exec_solution(exercise.solution_code, exercise.name)
+    return namespace[exercise.answer_name]
+
+
+@pytest.mark.parametrize("exercise", lesson04.EXERCISES, ids=lambda e: e.name)
+def test_solution_is_correct(exercise):
+    feedback = exercise.check(solution_value(exercise))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text
+    assert feedback.text.startswith("Correct: ")
+
+
+@pytest.mark.parametrize("exercise", PREDICTIONS, ids=lambda e: e.name)
+def test_placeholder_is_not_attempted(exercise):
+    feedback = exercise.check(____)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert f"{exercise.answer_name} = ____" in feedback.text
+
+
+def test_expected_answers_come_from_tensorflow():
+    assert lesson04.model_variables_after_mixed_build() == ["scale", "conv1/weights", "conv1/biases"]
+    assert lesson04.global_variables_with_custom_collection() == ["kept"]
+    assert lesson04.restore_list_include_conv1() == ["conv1/weights", "conv10/weights", "conv1_1/weights"]
+    assert lesson04.device_with_empty_string() == "/device:GPU:0"
+
+
+def test_model_variables_in_another_order_still_count():
+    feedback = lesson04.q1.check(["conv1/biases", "scale", "conv1/weights"])
+    assert feedback.outcome is Outcome.CORRECT
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "reason"),
+    [
+        (lesson04.q1, ["scale"], "slim layers create model variables too"),
+        (lesson04.q1, ["step_size", "scale", "conv1/weights", "conv1/biases"], "regular variable"),
+        (lesson04.q1, ["scale", "conv1/weights", "conv1/biases", "offset"], "tf.get_variable knows nothing"),
+        (lesson04.q2, ["kept", "mine"], "replaces the default list"),
+        (lesson04.q2, [], "'kept' uses the default collections"),
+        (lesson04.q3, ["conv1/weights"], "matched as a prefix"),
+        (lesson04.q3, ["conv1/weights", "conv1_1/weights"], "conv10/weights also starts"),
+        (lesson04.q4, "", "does not clear the placement"),
+        (lesson04.q4, "/device:CPU:0", "Nothing asked for the CPU"),
+    ],
+    ids=lambda value: value.name if hasattr(value, "check") else None,
+)
+def test_typical_wrong_prediction_names_the_concept(exercise, answer, reason):
+    feedback = exercise.check(answer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert reason in feedback.text
+
+
+def test_counter_placeholder_is_not_attempted():
+    def streaming_counter():
+        return ____
+
+    assert lesson04.q5.check(streaming_counter).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_counter_as_global_variable_is_incorrect():
+    def streaming_counter():
+        return slim.variable("examples_seen", shape=[], initializer=tf.zeros_initializer())
+
+    feedback = lesson04.q5.check(streaming_counter)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "examples_seen is a global variable" in feedback.text
+
+
+def test_counter_forgetting_trainable_false_is_incorrect():
+    def streaming_counter():
+        return slim.variable(
+            "examples_seen",
+            shape=[],
+            initializer=tf.zeros_initializer(),
+            collections=[tf.GraphKeys.LOCAL_VARIABLES],
+        )
+
+    feedback = lesson04.q5.check(streaming_counter)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "examples_seen is trainable" in feedback.text
+
+
+def test_counter_workaround_without_slim_helper_is_correct():
+    def streaming_counter():
+        return slim.variable(
+            "examples_seen",
+            shape=[],
+            initializer=tf.zeros_initializer(),
+            collections=[tf.GraphKeys.LOCAL_VARIABLES],
+            trainable=False,
+        )
+
+    assert lesson04.q5.check(streaming_counter).outcome is Outcome.CORRECT
+
+
+def test_fix_starter_is_not_attempted():
+    starter = exec_solution(lesson04.FIX_STARTER, "starter")["scaled_layer"]
+    feedback = lesson04.q6.check(starter)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "starter code" in feedback.text
+
+
+def test_fix_that_still_skips_model_variables_is_incorrect():
+    def scaled_layer(x):
+        weights = tf.get_variable("scale", shape=[4], initializer=tf.ones_initializer())
+        return x * weights
+
+    feedback = lesson04.q6.check(scaled_layer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "scale is still not in MODEL_VARIABLES" in feedback.text
+
+
+def test_fix_that_freezes_the_variable_is_incorrect():
+    def scaled_layer(x):
+        scale = slim.model_variable(
+            "scale", shape=[4], initializer=tf.ones_initializer(), trainable=False
+        )
+        return x * scale
+
+    feedback = lesson04.q6.check(scaled_layer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "should stay trainable" in feedback.text
+
+
+def test_fix_with_model_variable_is_also_correct():
+    def scaled_layer(x):
+        scale = slim.model_variable("scale", shape=[4], initializer=tf.ones_initializer())
+        return x * scale
+
+    assert lesson04.q6.check(scaled_layer).outcome is Outcome.CORRECT

@@ -1,0 +1,127 @@
+"""How much does ``check()`` add over building the reference graph itself?
+
+For a few representative exercises this times, as medians of several runs:
+- reference build: calling the solution function in a fresh graph (what any check must do);
+- check (first): the first ``check()``, which also builds and caches the reference tree;
+- check (warm): a later ``check()`` of a correct answer: learner build + tree + diff.
+The floor is warm check <= 2x the reference build. ``main()`` prints a table;
+``tools/bench.py`` calls it. Run: ``.venv/bin/python tools/bench_exercises.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import kit
+from kit.exercise import BuildExercise, PredictExercise
+
+FLOOR = 2.0
+
+TOWERS = '''def towers(images):
+    with tf.variable_scope("tower", reuse=tf.AUTO_REUSE):
+        net = slim.conv2d(images, 32, [5, 5], scope="conv1")
+        net = slim.conv2d(net, 32, [5, 5], scope="conv2")
+        return slim.fully_connected(slim.flatten(net), 10, scope="logits")
+'''
+
+VGG = '''from tf_slim.nets import vgg
+
+def build(images):
+    net, end_points = vgg.vgg_16(images, num_classes=1000, is_training=False)
+    return net
+'''
+
+
+def exercises() -> list[BuildExercise | PredictExercise]:
+    """A two-tower sharing exercise, a VGG-16 build, and a predict exercise that runs TF."""
+
+    def name_in_nest() -> str:
+        with kit.fresh_graph(), kit.tf.name_scope("foo"), kit.tf.variable_scope("goo"):
+            return kit.tf.get_variable("w", [1]).name
+
+    return [
+        BuildExercise(
+            name="towers", lesson="bench", function_name="towers", solution_code=TOWERS,
+            make_inputs=lambda tf: (tf.placeholder(tf.float32, [None, 28, 28, 1]),), calls=2,
+        ),
+        BuildExercise(
+            name="vgg16", lesson="bench", function_name="build", solution_code=VGG,
+            make_inputs=lambda tf: (tf.placeholder(tf.float32, [1, 224, 224, 3]),),
+        ),
+        PredictExercise(name="predict", lesson="bench", answer_name="a", expected=name_in_nest),
+    ]
+
+
+def _median_ms(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _reference_build(exercise: BuildExercise) -> None:
+    function = exercise.reference_function
+    with kit.fresh_graph():
+        inputs = exercise.make_inputs(kit.tf) if exercise.make_inputs else ()
+        for _ in range(exercise.calls):
+            function(*inputs)
+
+
+def measure(exercise, repeats: int = 5) -> dict:
+    """Times in milliseconds for one exercise (see the module docstring)."""
+    if isinstance(exercise, PredictExercise):
+        source = exercise._expected_source
+        reference = _median_ms(source, repeats)
+        start = time.perf_counter()
+        answer = exercise.expected
+        first = (time.perf_counter() - start) * 1000 + _median_ms(lambda: exercise.check(answer), 1)
+        warm = _median_ms(lambda: exercise.check(answer), repeats)
+    else:
+        exercise.reference_function  # noqa: B018 - exec the solution once, outside the timings
+        reference = _median_ms(lambda: _reference_build(exercise), repeats)
+        solution = exercise.reference_function
+        start = time.perf_counter()
+        feedback = exercise.check(solution)
+        first = (time.perf_counter() - start) * 1000
+        assert feedback.correct, str(feedback)
+        warm = _median_ms(lambda: exercise.check(solution), repeats)
+    return {
+        "exercise": exercise.name,
+        "reference_ms": reference,
+        "first_check_ms": first,
+        "warm_check_ms": warm,
+        "ratio": warm / reference if reference else float("inf"),
+    }
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        f"{'exercise':<10} {'reference build':>16} {'first check':>12} {'warm check':>11} {'warm/ref':>9}  floor",
+    ]
+    for row in rows:
+        verdict = "ok" if row["ratio"] <= FLOOR else f"OVER {FLOOR:g}x"
+        lines.append(
+            f"{row['exercise']:<10} {row['reference_ms']:>13.1f} ms {row['first_check_ms']:>9.1f} ms "
+            f"{row['warm_check_ms']:>8.1f} ms {row['ratio']:>8.2f}x  {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main(repeats: int = 5) -> list[dict]:
+    """Print the table and return its rows (for tools/bench.py)."""
+    rows = [measure(exercise, repeats) for exercise in exercises()]
+    print(f"check() overhead (medians of {repeats} runs; this machine's timings vary about 2x)")
+    print(table(rows))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
