@@ -27,6 +27,10 @@ notebooks: install
 bench: install
 	$(BIN)/python tools/bench.py
 
+.PHONY: screenshot
+screenshot: install
+	$(BIN)/python tools/screenshot.py
+
 lint: install
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check kit tests tools

@@ -151,17 +151,76 @@ def _explain_misplaced(expected: str, yours: str) -> str:
     )
 
 
+def _prefix_relation(expected: str, yours: str) -> tuple[str, str] | None:
+    """('missing', 'p') when yours lacks the prefix 'p/'; ('extra', 'p') when it has one more."""
+    if expected.endswith("/" + yours):
+        return ("missing", expected[: -len(yours) - 1])
+    if yours.endswith("/" + expected):
+        return ("extra", yours[: -len(expected) - 1])
+    return None
+
+
+def _grouped_prefix_reason(relation: str, prefix: str, count: int, expected: str, yours: str) -> str:
+    example = f"e.g. `{yours}` where `{expected}` was expected"
+    if relation == "missing":
+        return (
+            f"`{prefix}/` is missing from {count} names ({example}). Open "
+            f"`tf.variable_scope('{prefix}')` around them: tf.get_variable ignores name_scope, "
+            "so only a variable_scope adds the prefix (FACTS NS01, NS05)."
+        )
+    return (
+        f"{count} names have an extra `{prefix}/` prefix ({example}). If `{prefix}` is a "
+        "name_scope, these were made with tf.Variable, which takes every name-scope prefix; "
+        "tf.get_variable and slim see only variable scopes (FACTS NS01, NS04)."
+    )
+
+
+def _misplaced_entries(pairs: list[tuple[VariableInfo, VariableInfo]]) -> list[DiffEntry]:
+    """One entry per misplaced variable, except that a prefix shared by several is one entry."""
+    groups: dict[tuple[str, str], list[tuple[VariableInfo, VariableInfo]]] = {}
+    for pair in pairs:
+        exp, y = pair
+        relation = _prefix_relation(exp.name, y.name)
+        if relation is not None and not _is_uniquified_copy(y.name, exp.name):
+            groups.setdefault(relation, []).append(pair)
+    grouped = {id(pair) for members in groups.values() if len(members) > 1 for pair in members}
+    entries = []
+    for (relation, prefix), members in sorted(groups.items()):
+        if len(members) > 1:
+            exp, y = min(members, key=lambda pair: pair[1].name)
+            reason = _grouped_prefix_reason(relation, prefix, len(members), exp.name, y.name)
+            entries.append(DiffEntry("misplaced", f"{prefix}/", reason, exp.name, y.name))
+    for pair in pairs:
+        if id(pair) not in grouped:
+            exp, y = pair
+            entries.append(DiffEntry("misplaced", y.name, _explain_misplaced(exp.name, y.name), exp.name, y.name))
+    return entries
+
+
 def _pair_unmatched(missing: list[VariableInfo], extra: list[VariableInfo]):
-    """Pair leftover expected/yours variables that look like the same variable misplaced."""
+    """Pair leftover expected/yours variables that look like the same variable misplaced.
+
+    Closest first: a name that only gained or lost a prefix, then a ``_N`` renamed copy,
+    then the same name without ``_N`` suffixes, then the same last segment.
+    """
+    def closeness(expected: str, yours: str) -> tuple:
+        return (
+            _prefix_relation(expected, yours) is None,
+            not _is_uniquified_copy(yours, expected),
+            deuniquify(yours) != deuniquify(expected),
+            yours,
+        )
+
     pairs = []
     left = list(extra)
     for exp in missing:
-        candidates = [y for y in left if _leaf(y.name) == _leaf(exp.name)]
-        if not candidates:
-            candidates = [y for y in left if deuniquify(y.name) == deuniquify(exp.name)]
+        candidates = [
+            y for y in left
+            if _leaf(y.name) == _leaf(exp.name) or deuniquify(y.name) == deuniquify(exp.name)
+        ]
         if not candidates:
             continue
-        best = min(candidates, key=lambda y: (not _is_uniquified_copy(y.name, exp.name), y.name))
+        best = min(candidates, key=lambda y: closeness(exp.name, y.name))
         pairs.append((exp, best))
         left.remove(best)
     return pairs
@@ -207,8 +266,7 @@ def diff_trees(
     extra = [y for y in extra if y not in copies]
     if "names" in compare:
         pairs = _pair_unmatched(missing, extra)
-        for exp, y in pairs:
-            entries.append(DiffEntry("misplaced", y.name, _explain_misplaced(exp.name, y.name), exp.name, y.name))
+        entries.extend(_misplaced_entries(pairs))
         paired_expected = {e.name for e, _ in pairs}
         paired_yours = {y.name for _, y in pairs}
         for exp in missing:

@@ -152,6 +152,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         (ValueError,),
+        r"name for name_scope must be a string",
+        "TF2's tf.name_scope needs a name",
+        "TF2's `tf.name_scope(None)` raises; only the compat.v1 one resets to the root. Use "
+        "`tf.compat.v1.name_scope(None)` (or give a name).",
+        ("NS12", "NS09"),
+    ),
+    Rule(
+        (ValueError,),
         r"must be from the same graph",
         "one graph per build",
         "Your code mixes tensors from two graphs (often a tensor or variable made in another "

@@ -13,6 +13,7 @@ No ipywidgets here.
 
 from __future__ import annotations
 
+import dis
 import html
 import inspect
 import math
@@ -210,6 +211,20 @@ def function_uses_placeholder(fn: Any) -> bool:
         return True
     defaults = (getattr(fn, "__defaults__", None) or ()) + tuple((getattr(fn, "__kwdefaults__", None) or {}).values())
     return any(d is ____ for d in defaults)
+
+
+_NO_OP_INSTRUCTIONS = frozenset({"RESUME", "NOP", "CACHE"})
+
+
+def is_empty_stub(fn: Any) -> bool:
+    """True for ``def f(...): pass`` (or ``...``, or only a docstring): a stub nobody filled in."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    steps = [
+        (i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _NO_OP_INSTRUCTIONS
+    ]
+    return steps in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
 
 
 def _code_fingerprint(code: types.CodeType) -> tuple:
@@ -716,6 +731,12 @@ class BuildExercise(Exercise):
                 Outcome.NOT_ATTEMPTED,
                 f"{self._what()} still contains `____`: replace each `____` with your code, run the "
                 f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
+            )
+        if callable(answer) and is_empty_stub(answer):
+            return self._feedback(
+                Outcome.NOT_ATTEMPTED,
+                f"{self._what()} is still an empty stub: write its body, run the cell, then "
+                f"`{self.name}.check()`.{self._hint_suggestion()}",
             )
         starter = self.starter_function
         if starter is not None and callable(answer) and same_code(answer, starter):

@@ -213,10 +213,11 @@ BUILD_CASES = [
     ("a module", types, Outcome.INCORRECT, "not a function"),
     ("a generator", generator, Outcome.INCORRECT, "Use `return`"),
     ("a coroutine", coroutine, Outcome.INCORRECT, "Use `return`"),
-    ("no parameters", lambda: None, Outcome.INCORRECT, "cannot be called like the reference"),
-    ("three parameters", lambda a, b, c: None, Outcome.INCORRECT, "cannot be called like the reference"),
+    ("no parameters", lambda: tf.no_op(), Outcome.INCORRECT, "cannot be called like the reference"),
+    ("three parameters", lambda a, b, c: a, Outcome.INCORRECT, "cannot be called like the reference"),
     ("the placeholder itself", ____, Outcome.NOT_ATTEMPTED, "replace each `____`"),
     ("a body with ____", uses_placeholder, Outcome.NOT_ATTEMPTED, "replace each `____`"),
+    ("an empty stub", lambda images: None, Outcome.NOT_ATTEMPTED, "still an empty stub"),
     ("DUP04 already exists", already_exists, Outcome.ERROR, "reuse=True"),
     ("DUP05 does not exist", does_not_exist, Outcome.ERROR, "Create it first"),
     ("DUP07 shape", shape_mismatch, Outcome.ERROR, "same shape"),
@@ -321,7 +322,7 @@ def test_exercise_without_hints_or_solution_code_still_answers():
 
 def test_a_broken_reference_solution_is_reported_as_a_kit_problem():
     broken = BuildExercise(name="q8", lesson="02", function_name="f", solution_code="def f():\n    1 / 0\n")
-    feedback = broken.check(lambda: None)
+    feedback = broken.check(lambda: tf.no_op())
     assert feedback.outcome is Outcome.ERROR
     assert "problem in the kit, not in your answer" in str(feedback)
 

@@ -70,6 +70,23 @@ def test_missing_prefix_means_get_variable_ignored_a_name_scope():
     assert "tf.get_variable ignores name_scope, so `tower/` must be a variable_scope" in entry.reason
 
 
+def test_a_prefix_missing_from_many_names_is_one_difference():
+    names = ["conv1/weights", "conv1/biases", "fc8/weights"]
+    found = diff_trees(tree(*(var("vgg_16/" + n) for n in names)), tree(*(var(n) for n in names)))
+    [entry] = found.entries
+    assert entry.reason.startswith(
+        "`vgg_16/` is missing from 3 names (e.g. `conv1/biases` where `vgg_16/conv1/biases` was "
+        "expected). Open `tf.variable_scope('vgg_16')` around them"
+    )
+
+
+def test_an_extra_prefix_on_many_names_is_one_difference():
+    found = diff_trees(tree(var("goo/w"), var("goo/b")), tree(var("foo/goo/w"), var("foo/goo/b")))
+    [entry] = found.entries
+    assert entry.reason.startswith("2 names have an extra `foo/` prefix")
+    assert "NS04" in entry.reason
+
+
 def test_same_leaf_in_another_scope_names_both():
     found = diff_trees(tree(var("left/w")), tree(var("right/w")))
     [entry] = found.entries

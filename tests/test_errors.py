@@ -138,6 +138,17 @@ def test_root_reuse_variables_is_named_when_the_root_scope_is_left_reusing():
     assert "reuse_variables()" in translation.change
 
 
+def test_tf2_name_scope_none_is_explained():
+    import tensorflow as tf2
+
+    def v2_name_scope_none():
+        with tf2.name_scope(None):
+            pass
+
+    translation = errors.translate(raised(v2_name_scope_none))
+    assert translation.facts[0] == "NS12"
+
+
 def test_ref_variable_message_loses_its_traceback_tail():
     message = (
         "Variable goo/w already exists, disallowed. Did you mean to set reuse=True or "

@@ -202,6 +202,36 @@ def test_build_placeholder_body_is_not_attempted(monkeypatch):
     assert "`towers` still contains `____`" in str(feedback)
 
 
+@pytest.mark.parametrize(
+    "stub",
+    [
+        "def towers(images):\n    pass\n",
+        "def towers(images):\n    ...\n",
+        'def towers(images):\n    """Build two towers."""\n',
+    ],
+)
+def test_build_empty_stub_is_not_attempted(monkeypatch, stub):
+    notebook_globals(monkeypatch, stub)
+    feedback = make_build().check()
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "`towers` is still an empty stub" in str(feedback)
+
+
+def test_build_returning_none_is_not_mistaken_for_a_stub():
+    assert not ex.is_empty_stub(lambda images: images)
+    assert not ex.is_empty_stub(ex.exec_solution("def f(x):\n    print(x)\n", "t")["f"])
+
+
+def test_progress_that_fails_never_breaks_a_check(monkeypatch):
+    from kit import progress
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(progress, "record", broken)
+    assert make_predict().check("goo/w:0").correct
+
+
 def test_build_without_reuse_raises_and_is_translated(monkeypatch, recorded):
     notebook_globals(
         monkeypatch,
@@ -244,7 +274,8 @@ def test_build_name_scope_instead_of_variable_scope_is_explained(monkeypatch):
     )
     feedback = make_build(compare=("names", "shapes")).check()
     assert feedback.outcome is Outcome.INCORRECT
-    assert "tf.get_variable ignores name_scope, so `tower/` must be a variable_scope" in str(feedback)
+    assert str(feedback).startswith("Incorrect: `tower/` is missing from 2 names")
+    assert "tf.get_variable ignores name_scope, so only a variable_scope adds the prefix" in str(feedback)
 
 
 def test_build_wrong_kernel_shape_is_a_shape_difference(monkeypatch):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import pytest
 
 import kit
@@ -12,7 +15,22 @@ tf, slim = kit.tf, kit.slim
 
 pytestmark = pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated")
 
-PREDICTIONS = [lesson04.q1, lesson04.q2, lesson04.q3, lesson04.q4]
+PREDICTIONS = [lesson04.q1, lesson04.q3, lesson04.q6, lesson04.q5]
+
+
+def notebook_tags(path: Path) -> list[str]:
+    notebook = nbformat.read(path, as_version=4)
+    return [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
+
+
+def check_outputs(path: Path) -> list[str]:
+    """The text/plain of every stored ``check:qN`` cell output."""
+    notebook = nbformat.read(path, as_version=4)
+    texts = []
+    for cell in notebook.cells:
+        if any(tag.startswith("check:") for tag in cell.metadata.get("tags", [])):
+            texts += [o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])]
+    return texts
 
 
 def solution_value(exercise):
@@ -53,12 +71,12 @@ def test_model_variables_in_another_order_still_count():
         (lesson04.q1, ["scale"], "slim layers create model variables too"),
         (lesson04.q1, ["step_size", "scale", "conv1/weights", "conv1/biases"], "regular variable"),
         (lesson04.q1, ["scale", "conv1/weights", "conv1/biases", "offset"], "tf.get_variable knows nothing"),
-        (lesson04.q2, ["kept", "mine"], "replaces the default list"),
-        (lesson04.q2, [], "'kept' uses the default collections"),
-        (lesson04.q3, ["conv1/weights"], "matched as a prefix"),
-        (lesson04.q3, ["conv1/weights", "conv1_1/weights"], "conv10/weights also starts"),
-        (lesson04.q4, "", "does not clear the placement"),
-        (lesson04.q4, "/device:CPU:0", "Nothing asked for the CPU"),
+        (lesson04.q3, ["kept", "mine"], "replaces the default list"),
+        (lesson04.q3, [], "'kept' uses the default collections"),
+        (lesson04.q6, ["conv1/weights"], "matched as a prefix"),
+        (lesson04.q6, ["conv1/weights", "conv1_1/weights"], "conv10/weights also starts"),
+        (lesson04.q5, "", "does not clear the placement"),
+        (lesson04.q5, "/device:CPU:0", "Nothing asked for the CPU"),
     ],
     ids=lambda value: value.name if hasattr(value, "check") else None,
 )
@@ -72,14 +90,14 @@ def test_counter_placeholder_is_not_attempted():
     def streaming_counter():
         return ____
 
-    assert lesson04.q5.check(streaming_counter).outcome is Outcome.NOT_ATTEMPTED
+    assert lesson04.q4.check(streaming_counter).outcome is Outcome.NOT_ATTEMPTED
 
 
 def test_counter_as_global_variable_is_incorrect():
     def streaming_counter():
         return slim.variable("examples_seen", shape=[], initializer=tf.zeros_initializer())
 
-    feedback = lesson04.q5.check(streaming_counter)
+    feedback = lesson04.q4.check(streaming_counter)
     assert feedback.outcome is Outcome.INCORRECT
     assert "examples_seen is a global variable" in feedback.text
 
@@ -93,7 +111,7 @@ def test_counter_forgetting_trainable_false_is_incorrect():
             collections=[tf.GraphKeys.LOCAL_VARIABLES],
         )
 
-    feedback = lesson04.q5.check(streaming_counter)
+    feedback = lesson04.q4.check(streaming_counter)
     assert feedback.outcome is Outcome.INCORRECT
     assert "examples_seen is trainable" in feedback.text
 
@@ -108,12 +126,12 @@ def test_counter_workaround_without_slim_helper_is_correct():
             trainable=False,
         )
 
-    assert lesson04.q5.check(streaming_counter).outcome is Outcome.CORRECT
+    assert lesson04.q4.check(streaming_counter).outcome is Outcome.CORRECT
 
 
 def test_fix_starter_is_not_attempted():
     starter = exec_solution(lesson04.FIX_STARTER, "starter")["scaled_layer"]
-    feedback = lesson04.q6.check(starter)
+    feedback = lesson04.q2.check(starter)
     assert feedback.outcome is Outcome.NOT_ATTEMPTED
     assert "starter code" in feedback.text
 
@@ -123,7 +141,7 @@ def test_fix_that_still_skips_model_variables_is_incorrect():
         weights = tf.get_variable("scale", shape=[4], initializer=tf.ones_initializer())
         return x * weights
 
-    feedback = lesson04.q6.check(scaled_layer)
+    feedback = lesson04.q2.check(scaled_layer)
     assert feedback.outcome is Outcome.INCORRECT
     assert "scale is still not in MODEL_VARIABLES" in feedback.text
 
@@ -135,7 +153,7 @@ def test_fix_that_freezes_the_variable_is_incorrect():
         )
         return x * scale
 
-    feedback = lesson04.q6.check(scaled_layer)
+    feedback = lesson04.q2.check(scaled_layer)
     assert feedback.outcome is Outcome.INCORRECT
     assert "should stay trainable" in feedback.text
 
@@ -145,4 +163,28 @@ def test_fix_with_model_variable_is_also_correct():
         scale = slim.model_variable("scale", shape=[4], initializer=tf.ones_initializer())
         return x * scale
 
-    assert lesson04.q6.check(scaled_layer).outcome is Outcome.CORRECT
+    assert lesson04.q2.check(scaled_layer).outcome is Outcome.CORRECT
+
+
+# --- the committed notebook ------------------------------------------------------------
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_slim_variables.ipynb"
+
+
+def test_notebook_has_one_exercise_and_one_check_cell_per_exercise():
+    tags = notebook_tags(NOTEBOOK)
+    for exercise in lesson04.EXERCISES:
+        assert tags.count(f"exercise:{exercise.name}") == 1, exercise.name
+        assert tags.count(f"check:{exercise.name}") == 1, exercise.name
+
+
+def test_committed_checks_say_not_attempted():
+    texts = check_outputs(NOTEBOOK)
+    assert len(texts) == len(lesson04.EXERCISES)
+    assert all(text.startswith("Not attempted") for text in texts), texts
+
+
+def test_notebook_metadata_names_its_module():
+    metadata = nbformat.read(NOTEBOOK, as_version=4).metadata
+    assert metadata["scopekit"] == {"lesson": "04", "module": "kit.lessons.lesson04"}
+    assert metadata["kernelspec"]["name"] == "python3"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import pytest
 
 import kit
@@ -12,7 +15,22 @@ pytestmark = pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated")
 
 tf, slim = kit.tf, kit.slim
 
-PREDICTIONS = [lesson05.q1, lesson05.q2, lesson05.q3, lesson05.q6]
+PREDICTIONS = [lesson05.q2, lesson05.q1, lesson05.q3, lesson05.q6]
+
+
+def notebook_tags(path: Path) -> list[str]:
+    notebook = nbformat.read(path, as_version=4)
+    return [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
+
+
+def check_outputs(path: Path) -> list[str]:
+    """The text/plain of every stored ``check:qN`` cell output."""
+    notebook = nbformat.read(path, as_version=4)
+    texts = []
+    for cell in notebook.cells:
+        if any(tag.startswith("check:") for tag in cell.metadata.get("tags", [])):
+            texts += [o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])]
+    return texts
 
 
 def solution_value(exercise):
@@ -45,10 +63,10 @@ def test_expected_answers_come_from_tensorflow():
 @pytest.mark.parametrize(
     ("exercise", "answer", "reason"),
     [
-        (lesson05.q1, "logits/Relu:0", "activation_fn=None removes the Relu"),
-        (lesson05.q1, "logits/MatMul:0", "biases are still added"),
-        (lesson05.q2, "Conv/weights_1:0", "names inside it start over"),
-        (lesson05.q2, "Conv/weights:0", "never reuses"),
+        (lesson05.q2, "logits/Relu:0", "activation_fn=None removes the Relu"),
+        (lesson05.q2, "logits/MatMul:0", "biases are still added"),
+        (lesson05.q1, "Conv/weights_1:0", "names inside it start over"),
+        (lesson05.q1, "Conv/weights:0", "never reuses"),
         (lesson05.q3, 5, "conv2d creates no biases"),
         (lesson05.q3, 6, "scale=False"),
         (lesson05.q6, 8, "innermost value wins"),
@@ -62,7 +80,7 @@ def test_typical_wrong_prediction_names_the_concept(exercise, answer, reason):
     assert reason in feedback.text
 
 
-# --- q4: the README's nested arg_scope (AS02) ----------------------------------------
+# --- q5: the README's nested arg_scope (AS02) ----------------------------------------
 
 
 def nested_variant(old: str, new: str):
@@ -74,7 +92,7 @@ def nested_variant(old: str, new: str):
 
 def test_nested_starter_is_not_attempted():
     starter = exec_solution(lesson05.NESTED_STARTER, "starter")["readme_nested"]
-    feedback = lesson05.q4.check(starter)
+    feedback = lesson05.q5.check(starter)
     assert feedback.outcome is Outcome.NOT_ATTEMPTED
 
 
@@ -86,7 +104,7 @@ def test_nested_readme_code_really_raises_type_error():
 
 def test_nested_fix_that_drops_the_stride_is_incorrect():
     dropped = nested_variant("[11, 11], 4, padding", "[11, 11], padding")
-    feedback = lesson05.q4.check(dropped)
+    feedback = lesson05.q5.check(dropped)
     assert feedback.outcome is Outcome.INCORRECT
     assert "conv1 must keep its stride 4" in feedback.text
     assert "(1, 54, 54, 1000)" in feedback.text
@@ -94,7 +112,7 @@ def test_nested_fix_that_drops_the_stride_is_incorrect():
 
 def test_nested_fix_that_drops_valid_padding_is_incorrect():
     same = nested_variant("4, padding='VALID', scope='conv1'", "stride=4, scope='conv1'")
-    feedback = lesson05.q4.check(same)
+    feedback = lesson05.q5.check(same)
     assert feedback.outcome is Outcome.INCORRECT
     assert "(1, 16, 16, 1000)" in feedback.text
 
@@ -104,27 +122,27 @@ def test_nested_fix_that_drops_the_outer_regularizer_is_incorrect():
     assert regularizer in lesson05.NESTED_SOLUTION
     code = lesson05.NESTED_SOLUTION.replace(regularizer, "")
     unregularized = exec_solution(code, "variant")["readme_nested"]
-    feedback = lesson05.q4.check(unregularized)
+    feedback = lesson05.q5.check(unregularized)
     assert feedback.outcome is Outcome.INCORRECT
     assert "needs a regularizer" in feedback.text
 
 
 def test_nested_fix_removing_stride_from_arg_scope_is_also_correct():
     alternative = nested_variant("stride=1, padding='SAME'", "padding='SAME'")
-    assert lesson05.q4.check(alternative).outcome is Outcome.CORRECT
+    assert lesson05.q5.check(alternative).outcome is Outcome.CORRECT
 
 
-# --- q5: the README's first arg_scope snippet (AS08) ---------------------------------
+# --- q4: the README's first arg_scope snippet (AS08) ---------------------------------
 
 
 def test_snippet_as_printed_is_not_attempted():
-    feedback = lesson05.q5.check(lesson05.README_SNIPPET)
+    feedback = lesson05.q4.check(lesson05.README_SNIPPET)
     assert feedback.outcome is Outcome.NOT_ATTEMPTED
     assert "still the README's text" in feedback.text
 
 
 def test_snippet_placeholder_is_not_attempted():
-    assert lesson05.q5.check(____).outcome is Outcome.NOT_ATTEMPTED
+    assert lesson05.q4.check(____).outcome is Outcome.NOT_ATTEMPTED
 
 
 def test_snippet_readme_text_really_is_a_syntax_error():
@@ -136,7 +154,7 @@ def test_snippet_with_the_comma_moved_is_still_a_syntax_error():
     moved = lesson05.README_SNIPPET.replace("padding='SAME',\n", "padding='SAME'\n").replace(
         "(stddev=0.01)\n", "(stddev=0.01),\n"
     )
-    feedback = lesson05.q5.check(moved)
+    feedback = lesson05.q4.check(moved)
     assert feedback.outcome is Outcome.INCORRECT
     assert "does not parse: SyntaxError on line 1: invalid syntax. Perhaps you forgot a comma? " in feedback.text
 
@@ -145,19 +163,89 @@ def test_snippet_fixed_by_deleting_the_regularizer_is_incorrect():
     deleted = lesson05.README_SNIPPET.replace(
         "                    weights_regularizer=slim.l2_regularizer(0.0005)):\n", ""
     ).replace("(stddev=0.01)\n", "(stddev=0.01)):\n")
-    feedback = lesson05.q5.check(deleted)
+    feedback = lesson05.q4.check(deleted)
     assert feedback.outcome is Outcome.INCORRECT
     assert "needs a regularizer" in feedback.text
 
 
 def test_snippet_fixed_but_conv1_stride_dropped_is_incorrect():
     no_stride = lesson05.FIXED_SNIPPET.replace("[11, 11], 4, scope", "[11, 11], scope")
-    feedback = lesson05.q5.check(no_stride)
+    feedback = lesson05.q4.check(no_stride)
     assert feedback.outcome is Outcome.INCORRECT
     assert "(1, 54, 54, 256)" in feedback.text
 
 
 def test_snippet_must_be_a_string():
-    feedback = lesson05.q5.check(42)
+    feedback = lesson05.q4.check(42)
     assert feedback.outcome is Outcome.INCORRECT
     assert "as a string" in feedback.text
+
+
+# --- the committed notebook ------------------------------------------------------------
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_slim_layers_arg_scope.ipynb"
+
+
+def test_notebook_has_one_exercise_and_one_check_cell_per_exercise():
+    tags = notebook_tags(NOTEBOOK)
+    for exercise in lesson05.EXERCISES:
+        assert tags.count(f"exercise:{exercise.name}") == 1, exercise.name
+        assert tags.count(f"check:{exercise.name}") == 1, exercise.name
+
+
+def test_committed_checks_say_not_attempted():
+    texts = check_outputs(NOTEBOOK)
+    assert len(texts) == len(lesson05.EXERCISES)
+    assert all(text.startswith("Not attempted") for text in texts), texts
+
+
+def test_snippet_exercise_cell_holds_the_readme_text():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in notebook.cells if "exercise:q4" in c.metadata.get("tags", []))
+    namespace: dict = {}
+    exec(cell.source, namespace)  # noqa: S102 - the notebook's own assignment
+    assert namespace["q4_snippet"] == lesson05.README_SNIPPET
+
+
+# --- q7: conv + batch norm block from one arg_scope ----------------------------------
+
+
+def test_block_placeholder_is_not_attempted():
+    def conv_bn_block(images):
+        with slim.arg_scope([slim.conv2d], ____):
+            return slim.conv2d(images, 16, [3, 3], scope="conv1")
+
+    assert lesson05.q7.check(conv_bn_block).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_block_with_batch_norm_on_one_conv_only_is_incorrect():
+    def conv_bn_block(images):
+        with slim.arg_scope([slim.conv2d], weights_regularizer=slim.l2_regularizer(0.0005)):
+            net = slim.conv2d(images, 16, [3, 3], normalizer_fn=slim.batch_norm, scope="conv1")
+            return slim.conv2d(net, 32, [3, 3], scope="conv2")
+
+    feedback = lesson05.q7.check(conv_bn_block)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "conv2 has biases and no BatchNorm/" in feedback.text
+
+
+def test_block_without_regularizer_is_incorrect():
+    def conv_bn_block(images):
+        with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm):
+            net = slim.conv2d(images, 16, [3, 3], scope="conv1")
+            return slim.conv2d(net, 32, [3, 3], scope="conv2")
+
+    feedback = lesson05.q7.check(conv_bn_block)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "needs a regularizer" in feedback.text
+
+
+def test_block_with_per_call_arguments_is_also_correct():
+    def conv_bn_block(images):
+        regularizer = slim.l2_regularizer(0.0005)
+        net = slim.conv2d(images, 16, [3, 3], normalizer_fn=slim.batch_norm,
+                          weights_regularizer=regularizer, scope="conv1")
+        return slim.conv2d(net, 32, [3, 3], normalizer_fn=slim.batch_norm,
+                           weights_regularizer=regularizer, scope="conv2")
+
+    assert lesson05.q7.check(conv_bn_block).outcome is Outcome.CORRECT

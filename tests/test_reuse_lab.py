@@ -159,3 +159,17 @@ def test_explorer_panel_shows_the_code_and_the_error_tf_raised():
     assert "reuse=True" in panel
     assert "does not exist, or was not created with tf.get_variable()" in panel
     assert "TF raises" in panel
+
+
+def test_explorer_controls_rerun_tf_when_changed(table):
+    from kit.reuse_widget import ReuseExplorer
+
+    box = ReuseExplorer(table)._build()
+    mode, exists, request, result = box.children
+    assert "TF reuses" in result.value  # defaults: reuse=True, s/p exists, same shape
+    exists.value = False
+    assert "does not exist" in result.value
+    mode.value = "tf.AUTO_REUSE"
+    assert "TF creates" in result.value
+    exists.value, request.value = True, "other dtype"
+    assert "specified dtype int32 and found dtype float32" in result.value

@@ -255,8 +255,12 @@ def bench_notebooks() -> None:
     rows = [["(floor: import kit)", f"{floor_seconds:.1f} s", mib(floor_kib), "", "", ""]]
     over = []
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        seconds, kib, errors = run_with_rss_probe(notebook, path.parent)
+        try:
+            notebook = nbformat.read(path, as_version=4)
+            seconds, kib, errors = run_with_rss_probe(notebook, path.parent)
+        except (OSError, ValueError, RuntimeError, TimeoutError) as error:
+            rows.append([path.name, "", "", "", "", f"COULD NOT RUN: {type(error).__name__}"])
+            continue
         flag = "OVER 1 GB" if kib * 1024 > KERNEL_LIMIT_BYTES else ""
         if flag:
             over.append(path.name)

@@ -92,11 +92,11 @@ q1 = PredictExercise(
     also_correct=permutations(["scale", "conv1/weights", "conv1/biases"]),
 )
 
-q2 = PredictExercise(
-    name="q2",
+q3 = PredictExercise(
+    name="q3",
     lesson="04",
     title="collections= replaces the global collection",
-    answer_name="q2_answer",
+    answer_name="q3_answer",
     expected=global_variables_with_custom_collection,
     explanation=(
         "collections=['my_collection'] is the whole list, not an addition: the variable "
@@ -115,14 +115,14 @@ q2 = PredictExercise(
         "tf.global_variables() reads the GLOBAL_VARIABLES collection.",
         "Does collections=[...] add to the defaults or replace them?",
     ],
-    solution_code='q2_answer = ["kept"]',
+    solution_code='q3_answer = ["kept"]',
 )
 
-q3 = PredictExercise(
-    name="q3",
+q6 = PredictExercise(
+    name="q6",
     lesson="04",
     title="The conv1 prefix trap",
-    answer_name="q3_answer",
+    answer_name="q6_answer",
     expected=restore_list_include_conv1,
     explanation=(
         "include= patterns are prefix matches on the variable's scope, so 'conv1' also "
@@ -147,15 +147,15 @@ q3 = PredictExercise(
         "The filter is a regular expression matched at the start of each variable name.",
         "Which of the four names start with the five characters 'conv1'?",
     ],
-    solution_code='q3_answer = ["conv1/weights", "conv10/weights", "conv1_1/weights"]',
+    solution_code='q6_answer = ["conv1/weights", "conv10/weights", "conv1_1/weights"]',
     also_correct=permutations(["conv1/weights", "conv10/weights", "conv1_1/weights"]),
 )
 
-q4 = PredictExercise(
-    name="q4",
+q5 = PredictExercise(
+    name="q5",
     lesson="04",
     title="device='' inside tf.device('/GPU:0')",
-    answer_name="q4_answer",
+    answer_name="q5_answer",
     expected=device_with_empty_string,
     explanation=(
         "tf-slim 1.1.0 opens tf.device(device or ''), and an empty device string changes "
@@ -177,7 +177,7 @@ q4 = PredictExercise(
         "Does device='' override the surrounding block, or add nothing?",
         "Devices print in canonical form, like '/device:CPU:0'.",
     ],
-    solution_code='q4_answer = "/device:GPU:0"',
+    solution_code='q5_answer = "/device:GPU:0"',
 )
 
 LOCAL_SOLUTION = '''\
@@ -204,8 +204,8 @@ def _local_only_reason(expected_tree, learner_tree, result):
     return None
 
 
-q5 = BuildExercise(
-    name="q5",
+q4 = BuildExercise(
+    name="q4",
     lesson="04",
     title="A local counter",
     function_name="streaming_counter",
@@ -249,8 +249,8 @@ def _model_variable_reason(expected_tree, learner_tree, result):
     return None
 
 
-q6 = FixExercise(
-    name="q6",
+q2 = FixExercise(
+    name="q2",
     lesson="04",
     title="Let tf-slim know about a custom variable",
     function_name="scaled_layer",

@@ -12,6 +12,7 @@ from typing import Any
 
 from kit import exercise as engine
 from kit.exercise import (
+    BuildExercise,
     FixExercise,
     Outcome,
     PredictExercise,
@@ -59,11 +60,11 @@ def nested_arg_scope_output_size() -> int:
             return slim.conv2d(images, 8, [3, 3], scope="conv1").shape[1]
 
 
-q1 = PredictExercise(
-    name="q1",
+q2 = PredictExercise(
+    name="q2",
     lesson="05",
     title="A logits layer with no activation",
-    answer_name="q1_answer",
+    answer_name="q2_answer",
     expected=logits_output_name,
     explanation=(
         "fully_connected builds MatMul, then BiasAdd, then the activation. With "
@@ -82,14 +83,14 @@ q1 = PredictExercise(
         "A fully connected layer is MatMul, then BiasAdd, then the activation function.",
         "Without an activation, which op comes last inside the 'logits/' scope?",
     ],
-    solution_code='q1_answer = "logits/BiasAdd:0"',
+    solution_code='q2_answer = "logits/BiasAdd:0"',
 )
 
-q2 = PredictExercise(
-    name="q2",
+q1 = PredictExercise(
+    name="q1",
     lesson="05",
     title="Two conv2d calls without scope=",
-    answer_name="q2_answer",
+    answer_name="q1_answer",
     expected=second_unscoped_conv_weights,
     explanation=(
         "Without scope=, slim.conv2d opens a variable scope with default_name 'Conv', and "
@@ -112,7 +113,7 @@ q2 = PredictExercise(
         "Without scope=, a slim layer uses a default scope name and makes it unique.",
         "The first unscoped conv2d builds 'Conv/weights:0'.",
     ],
-    solution_code='q2_answer = "Conv_1/weights:0"',
+    solution_code='q1_answer = "Conv_1/weights:0"',
 )
 
 q3 = PredictExercise(
@@ -186,8 +187,8 @@ def _output_shape(outputs: list) -> tuple | None:
     return tuple(shape.as_list()) if shape is not None and shape.dims is not None else None
 
 
-q4 = FixExercise(
-    name="q4",
+q5 = FixExercise(
+    name="q5",
     lesson="05",
     title="The README's nested arg_scope (TypeError)",
     function_name="readme_nested",
@@ -198,7 +199,7 @@ q4 = FixExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[
         _same_output_shape(
-            "q4",
+            "q5",
             "conv1 must keep its stride 4 and its padding 'VALID'; pass them as keywords so "
             "they override the arg_scope (FACTS AS02, AS03).",
         )
@@ -322,11 +323,11 @@ def _snippet_function(compiled, output_name: str):
     return run_snippet
 
 
-q5 = SnippetFixExercise(
-    name="q5",
+q4 = SnippetFixExercise(
+    name="q4",
     lesson="05",
     title="The README's first arg_scope (SyntaxError)",
-    answer_name="q5_snippet",
+    answer_name="q4_snippet",
     snippet=README_SNIPPET,
     fixed_snippet=FIXED_SNIPPET,
     function_name="readme_convs",
@@ -335,7 +336,7 @@ q5 = SnippetFixExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[
         _same_output_shape(
-            "q5",
+            "q4",
             "keep every argument of the README (padding, stride 4 on conv1, the per-layer "
             "padding='VALID') and only add what is missing (FACTS AS01).",
         )
@@ -378,7 +379,50 @@ q6 = PredictExercise(
     solution_code="q6_answer = 7",
 )
 
-EXERCISES = (q1, q2, q3, q4, q5, q6)
+BLOCK_SOLUTION = '''\
+def conv_bn_block(images):
+    with slim.arg_scope([slim.conv2d],
+                        normalizer_fn=slim.batch_norm,
+                        weights_regularizer=slim.l2_regularizer(0.0005)):
+        net = slim.conv2d(images, 16, [3, 3], scope='conv1')
+        net = slim.conv2d(net, 32, [3, 3], scope='conv2')
+    return net
+'''
+
+
+def _normalizer_reason(expected_tree, learner_tree, run) -> str | None:
+    """Name the conv layers that kept their biases, i.e. got no batch norm."""
+    unnormalized = [v.name.rsplit("/", 1)[0] for v in learner_tree.variables
+                    if v.name.endswith("/biases")]
+    if not unnormalized:
+        return None
+    return (
+        f"{', '.join(unnormalized)} has biases and no BatchNorm/: pass "
+        "normalizer_fn=slim.batch_norm to every conv; an arg_scope over slim.conv2d does it "
+        "once (FACTS AS01, RN12)."
+    )
+
+
+q7 = BuildExercise(
+    name="q7",
+    lesson="05",
+    title="Two conv + batch-norm layers from one arg_scope",
+    function_name="conv_bn_block",
+    solution_code=BLOCK_SOLUTION,
+    make_inputs=lambda tf: (tf.placeholder(tf.float32, [None, 16, 16, 3], name="images"),),
+    calls=1,
+    compare=("names", "shapes", "collections"),
+    extra_checks=[_normalizer_reason],
+    hints=[
+        "One `with slim.arg_scope([slim.conv2d], ...):` block, two slim.conv2d calls inside.",
+        (
+            "The defaults are normalizer_fn=slim.batch_norm and "
+            "weights_regularizer=slim.l2_regularizer(0.0005); scopes 'conv1' and 'conv2'."
+        ),
+    ],
+)
+
+EXERCISES = (q1, q2, q3, q4, q5, q6, q7)
 EXERCISES_BY_NAME = {exercise.name: exercise for exercise in EXERCISES}
 
 

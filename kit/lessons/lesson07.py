@@ -1,0 +1,369 @@
+"""Lesson 07 exercises: checkpoints, partial restores and warm starts by scope.
+
+The checks use a real checkpoint: ``lesson_checkpoint()`` saves ``small_model`` once per
+process into a temporary folder (removed when the process ends). Restore exercises are
+judged by values, not by reading code: the check runs the learner's graph, restores or
+initialises it, and compares every variable with the checkpoint (FACTS RS01-RS05).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import tempfile
+from typing import Any
+
+import numpy as np
+
+from kit.checkpoints import checkpoint_variables, restore_error_line
+from kit.exercise import BuildExercise, FixExercise, Outcome, PredictExercise
+from kit.quiet_tf import fresh_graph, import_tensorflow
+
+tf, slim = import_tensorflow()
+
+IMAGE_SHAPE = (None, 8, 8, 1)
+BODY_KEYS = ("conv1/biases", "conv1/weights", "conv2/biases", "conv2/weights")
+_checkpoint_folder: tempfile.TemporaryDirectory | None = None
+
+
+def small_model(images, num_classes=10):
+    """The 'pretrained' model: two conv layers and a linear head called logits."""
+    net = slim.conv2d(images, 4, [3, 3], scope="conv1")
+    net = slim.max_pool2d(net, [2, 2], scope="pool1")
+    net = slim.conv2d(net, 4, [3, 3], scope="conv2")
+    net = slim.flatten(net)
+    return slim.fully_connected(net, num_classes, activation_fn=None, scope="logits")
+
+
+def images_placeholder(tf1) -> Any:
+    """The input every exercise gets: a batch of 8x8 grey images."""
+    return tf1.placeholder(tf1.float32, IMAGE_SHAPE, name="images")
+
+
+def save_trained_model(path: str) -> str:
+    """Save ``small_model`` after a stand-in for training (every value + 1); return the prefix.
+
+    Adding 1 makes every saved value differ from a fresh initialisation (biases start at
+    0), so a check can tell a restored variable from a fresh one.
+    """
+    with fresh_graph():
+        small_model(images_placeholder(tf))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run([v.assign_add(tf.ones_like(v)) for v in tf.global_variables()])
+            return tf.train.Saver().save(sess, path, write_meta_graph=False)
+
+
+def lesson_checkpoint() -> str:
+    """The checks' checkpoint, saved once per process in a folder removed at exit."""
+    global _checkpoint_folder
+    if _checkpoint_folder is None:
+        _checkpoint_folder = tempfile.TemporaryDirectory(prefix="scopekit-lesson07-")
+        atexit.register(_checkpoint_folder.cleanup)
+        save_trained_model(os.path.join(_checkpoint_folder.name, "small_model"))
+    return os.path.join(_checkpoint_folder.name, "small_model")
+
+
+def ten_conv_layers_kept(exclude: list[str]) -> list[str]:
+    """Names ``get_variables_to_restore(exclude=...)`` keeps from layers conv1 ... conv10."""
+    with fresh_graph():
+        net = images_placeholder(tf)
+        for i in range(1, 11):
+            net = slim.conv2d(net, 2, [1, 1], scope=f"conv{i}")
+        return [v.op.name for v in slim.get_variables_to_restore(exclude=exclude)]
+
+
+# --- judging a warm start by its values ------------------------------------------------
+
+
+def warm_values(graph, saver=None) -> dict[str, tuple[np.ndarray, tuple]]:
+    """Initialise ``graph`` (running any init_from_checkpoint), restore with ``saver``.
+
+    Returns ``{variable name: (value, static shape)}`` for every global variable.
+    """
+    with graph.as_default():
+        variables = tf.global_variables()
+        init = tf.global_variables_initializer()
+        with tf.Session(graph=graph) as sess:
+            sess.run(init)
+            if saver is not None:
+                saver.restore(sess, lesson_checkpoint())
+            values = sess.run(variables)
+    return {v.op.name: (value, tuple(v.shape.as_list())) for v, value in zip(variables, values)}
+
+
+def loading_problem(values: dict[str, tuple[np.ndarray, tuple]], wanted: dict[str, str]) -> str | None:
+    """Why these values are not 'exactly ``wanted`` (variable <- key) came from the checkpoint'."""
+    reader = tf.train.load_checkpoint(lesson_checkpoint())
+    saved = dict(checkpoint_variables(lesson_checkpoint()))
+    for name, (value, static_shape) in sorted(values.items()):
+        if name in wanted:
+            continue
+        if value.shape != static_shape:
+            return (
+                f"`{name}` is declared {static_shape} but now holds the checkpoint's "
+                f"{value.shape} value: a resource variable takes a checkpoint tensor of another "
+                "shape without any error. Keep the new head out of what you restore."
+            )
+        for key, shape in saved.items():
+            if shape == value.shape and np.array_equal(value, reader.get_tensor(key)):
+                return (
+                    f"`{name}` was loaded from the checkpoint's `{key}`; only the body "
+                    f"({', '.join(sorted({w.rsplit('/', 1)[0] for w in wanted}))}) should be."
+                )
+    cold = [
+        name
+        for name, key in sorted(wanted.items())
+        if name not in values or not np.array_equal(values[name][0], reader.get_tensor(key))
+    ]
+    if cold:
+        shown = ", ".join(f"`{name}`" for name in cold)
+        return (
+            f"{shown} kept a fresh value: {'it was' if len(cold) == 1 else 'they were'} not "
+            "restored from the checkpoint, so the body does not start from the trained "
+            "weights. Restore every body variable."
+        )
+    return None
+
+
+def _logits_and_var_list(result: Any) -> tuple[Any, Any]:
+    """Split ``logits, var_list`` (a var_list is a list of variables or a name map)."""
+    parts = result if isinstance(result, tuple) else (result,)
+    logits = next((p for p in parts if hasattr(p, "graph") and hasattr(p, "op")), None)
+    var_list = next((p for p in parts if isinstance(p, (list, dict))), None)
+    return logits, var_list
+
+
+def body_restored_by_saver(expected_tree, learner_tree, run) -> str | None:
+    """q4: a Saver over the returned var_list restores conv1/conv2 and leaves the head fresh."""
+    logits, var_list = _logits_and_var_list(run.outputs[0] if run.outputs else None)
+    if logits is None or var_list is None:
+        return (
+            "`fine_tune` should return two things, `logits, restore_list`: the logits tensor and "
+            "the variables to restore."
+        )
+    try:
+        with logits.graph.as_default():
+            saver = tf.train.Saver(var_list=var_list)
+        values = warm_values(logits.graph, saver)
+    except Exception as error:  # noqa: BLE001 - the restore error is the learner's lesson
+        return (
+            f"restoring raised {restore_error_line(error)}. The list to restore holds a "
+            "variable the checkpoint does not have: `exclude` matches names from their start, "
+            "so it must name the new head's scope exactly."
+        )
+    return loading_problem(values, {key: key for key in BODY_KEYS})
+
+
+def student_body_initialised_from_checkpoint(expected_tree, learner_tree, run) -> str | None:
+    """q5: init_from_checkpoint puts conv1/conv2 into student/ and leaves the head fresh."""
+    logits, _ = _logits_and_var_list(run.outputs[0] if run.outputs else None)
+    if logits is None:
+        return "`warm_student` should return the logits tensor."
+    values = warm_values(logits.graph)
+    return loading_problem(values, {f"student/{key}": key for key in BODY_KEYS})
+
+
+def head_keeps_checkpoint_name(expected_tree, learner_tree, run) -> str | None:
+    """q3: a head called logits with 5 classes collides with the checkpoint's 10-class logits."""
+    saved = dict(checkpoint_variables(lesson_checkpoint()))
+    for var in learner_tree.variables:
+        if var.name in saved and var.name.startswith("logits/") and tuple(var.shape) != saved[var.name]:
+            return (
+                f"the new head is called `logits`, so `{var.name}` {var.shape} has the same name "
+                f"as the checkpoint's {saved[var.name]} tensor. Restoring by name would load it "
+                "(resource variables do not even check the shape). Give the new head its own "
+                "scope, `new_logits`."
+            )
+    return None
+
+
+def body_uses_checkpoint_names(expected_tree, learner_tree, run) -> str | None:
+    """q3: the body must carry the checkpoint's scope names, or a Saver finds nothing."""
+    saved = dict(checkpoint_variables(lesson_checkpoint()))
+    strangers = [
+        v.name for v in learner_tree.variables if v.name not in saved and not v.name.startswith("new_logits/")
+    ]
+    if strangers:
+        return (
+            f"`{strangers[0]}` is not a name in the checkpoint. A Saver restores by name, so the "
+            "body must use the checkpoint's scopes: `conv1`, `conv2` (with `pool1` between)."
+        )
+    return None
+
+
+class WarmStartBuild(BuildExercise):
+    """A build exercise whose checkpoint errors are explained by the restore rules."""
+
+    def _error_feedback(self, run):
+        line = restore_error_line(run.error)
+        reason = _restore_error_reason(line)
+        if reason is None:
+            return super()._error_feedback(run)
+        return self._feedback(
+            Outcome.ERROR,
+            f"{self._what()} raised {line}",
+            details=f"What to change: {reason}" + self._hint_suggestion(),
+        )
+
+
+def _restore_error_reason(line: str) -> str | None:
+    if "is not found in the checkpoint" in line:
+        return (
+            "an entry 'a/': 'b/' loads every variable under graph scope `b/` from `a/` in the "
+            "checkpoint, and the checkpoint has no tensor by the name in the message. Map only "
+            "scopes the checkpoint has (the body), with '/' at the end of both sides."
+        )
+    if "Assignment map with" in line:
+        return "write both sides of each entry as scopes ending in '/', e.g. 'conv1/': 'student/conv1/'."
+    return None
+
+
+# --- the exercises -----------------------------------------------------------------------
+
+q1 = PredictExercise(
+    name="q1",
+    lesson="07",
+    title="How many names in the checkpoint?",
+    answer_name="q1_answer",
+    expected=lambda: len(checkpoint_variables(lesson_checkpoint())),
+    explanation=(
+        "The Saver writes one entry per variable: conv1, conv2 and logits each have `weights` "
+        "and `biases`. Pooling and flatten have no variables, so nothing of them is saved."
+    ),
+    wrong_answers={
+        3: "That is one per layer with variables, but each slim layer makes two: weights and biases.",
+        5: "pool1 and flatten have no variables, so they add nothing to the checkpoint.",
+        10: "pool1 and flatten have no variables, so they add nothing to the checkpoint.",
+        4: "The head `logits` (slim.fully_connected) has weights and biases too.",
+    },
+    hints=[
+        "Which of the five layers make variables?",
+        "conv2d and fully_connected each make `weights` and `biases`.",
+    ],
+    solution_code="q1_answer = 6",
+)
+
+q2 = PredictExercise(
+    name="q2",
+    lesson="07",
+    title="exclude=['conv1'] in a ten-layer net",
+    answer_name="q2_answer",
+    expected=lambda: len(ten_conv_layers_kept(["conv1"])),
+    explanation=(
+        "`exclude` (like `include` and `slim.get_variables(scope)`) matches names from their "
+        "start with a regular expression, so 'conv1' also catches `conv10/...`: 4 variables "
+        "go, 16 stay. Write 'conv1/' to mean exactly the scope conv1 (FACTS RS03)."
+    ),
+    wrong_answers={
+        18: (
+            "That drops only conv1's two variables. But exclude matches names that *start* "
+            "with 'conv1', and `conv10/weights` starts with 'conv1' too."
+        ),
+        20: "exclude does drop variables: every name that starts with 'conv1'.",
+        4: "4 is how many are dropped (conv1 and conv10); the question asks how many are kept.",
+        2: "The question asks how many are kept, and conv10 starts with 'conv1' as well.",
+    },
+    hints=[
+        "Ten layers, two variables each: 20 in all. Which names start with the text 'conv1'?",
+        "'conv10/weights' starts with 'conv1'.",
+    ],
+    solution_code="q2_answer = 16",
+)
+
+FINE_TUNE_SOLUTION = '''\
+def fine_tune_model(images):
+    net = slim.conv2d(images, 4, [3, 3], scope="conv1")
+    net = slim.max_pool2d(net, [2, 2], scope="pool1")
+    net = slim.conv2d(net, 4, [3, 3], scope="conv2")
+    net = slim.flatten(net)
+    return slim.fully_connected(net, 5, activation_fn=None, scope="new_logits")
+'''
+
+q3 = BuildExercise(
+    name="q3",
+    lesson="07",
+    title="A 5-class model whose body matches the checkpoint",
+    function_name="fine_tune_model",
+    solution_code=FINE_TUNE_SOLUTION,
+    make_inputs=lambda tf1: (images_placeholder(tf1),),
+    compare=("names", "shapes", "collections"),
+    extra_checks=[head_keeps_checkpoint_name, body_uses_checkpoint_names],
+    hints=[
+        "Copy small_model's body with the same scope names; only the head changes.",
+        "The head needs 5 outputs and a scope the checkpoint does not have: `new_logits`.",
+    ],
+    explanation=(
+        "The body's variables have the checkpoint's names, so a Saver can find them; the head "
+        "has a new name, so nothing in the checkpoint collides with it."
+    ),
+)
+
+FIX_STARTER = '''\
+def fine_tune(images):
+    net = slim.conv2d(images, 4, [3, 3], scope="conv1")
+    net = slim.max_pool2d(net, [2, 2], scope="pool1")
+    net = slim.conv2d(net, 4, [3, 3], scope="conv2")
+    net = slim.flatten(net)
+    logits = slim.fully_connected(net, 5, activation_fn=None, scope="new_logits")
+    restore_list = slim.get_variables_to_restore(exclude=["logits"])
+    return logits, restore_list
+'''
+
+FIX_SOLUTION = FIX_STARTER.replace('exclude=["logits"]', 'exclude=["new_logits"]')
+
+q4 = FixExercise(
+    name="q4",
+    lesson="07",
+    title="Restore the body, not the new head",
+    function_name="fine_tune",
+    starter_code=FIX_STARTER,
+    solution_code=FIX_SOLUTION,
+    make_inputs=lambda tf1: (images_placeholder(tf1),),
+    compare=("names", "shapes", "collections"),
+    extra_checks=[body_restored_by_saver],
+    hints=[
+        "Restore with `tf.train.Saver(var_list=restore_list)`: which key is missing?",
+        "`exclude` matches names from their start: 'logits' does not match 'new_logits/...'.",
+    ],
+    explanation=(
+        "A Saver restores exactly its var_list. Excluding the new head's own scope leaves "
+        "conv1 and conv2, which the checkpoint has (FACTS RS02, RS03)."
+    ),
+)
+
+STUDENT_STARTER = '''\
+def warm_student(images, checkpoint):
+    with tf.variable_scope("student"):
+        net = slim.conv2d(images, 4, [3, 3], scope="conv1")
+        net = slim.max_pool2d(net, [2, 2], scope="pool1")
+        net = slim.conv2d(net, 4, [3, 3], scope="conv2")
+        net = slim.flatten(net)
+        logits = slim.fully_connected(net, 5, activation_fn=None, scope="new_logits")
+    tf.train.init_from_checkpoint(checkpoint, ____)
+    return logits
+'''
+
+q5 = WarmStartBuild(
+    name="q5",
+    lesson="07",
+    title="Warm-start a student scope with init_from_checkpoint",
+    function_name="warm_student",
+    solution_code=STUDENT_STARTER.replace(
+        "____", '{"conv1/": "student/conv1/", "conv2/": "student/conv2/"}'
+    ),
+    starter_code=STUDENT_STARTER,
+    make_inputs=lambda tf1: (images_placeholder(tf1), lesson_checkpoint()),
+    compare=("names", "shapes", "collections"),
+    extra_checks=[student_body_initialised_from_checkpoint],
+    hints=[
+        "The assignment map goes {checkpoint scope: graph scope}, both ending in '/'.",
+        "Two entries: one for conv1/, one for conv2/. Leave the head out.",
+    ],
+    explanation=(
+        "Each 'scope/': 'other_scope/' entry points a graph scope's initializers at the "
+        "checkpoint's tensors; global_variables_initializer() then loads them."
+    ),
+)
+
+EXERCISES = (q1, q2, q3, q4, q5)

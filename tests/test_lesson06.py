@@ -1,0 +1,196 @@
+"""Lesson 06 exercises: solutions are correct, blanks are not attempted, typical wrong
+answers are rejected with a reason naming the concept; the fixed vgg16() really is VGG-16."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import kit  # noqa: F401  (imports TF quietly first)
+from kit.diff import diff_trees
+from kit.exercise import Outcome, ____, exec_solution, run_build
+from kit.lessons import lesson06
+from kit.lessons.lesson06 import q1, q2, q3, q4, q5
+from kit.quiet_tf import KNOWN_WARNINGS
+
+# pytest resets warning filters per test; re-apply the kit's (slim's own deprecations, WN05).
+pytestmark = [pytest.mark.filterwarnings(f"ignore:{pattern}") for pattern in KNOWN_WARNINGS]
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_repeat_stack_vgg16.ipynb"
+PREDICTS = [q1, q2, q4]
+BUILDS = [q3, q5]
+
+
+def solution_value(exercise):
+    return exec_solution(exercise.solution_code, exercise.name)[exercise.answer_name]
+
+
+def function_from(code: str, name: str):
+    return exec_solution(code, "test")[name]
+
+
+def edited_seed(*replacements: tuple[str, str]):
+    """The seed's vgg16 with each (old, new) replacement applied (each must match)."""
+    code = lesson06.SEED_VGG16
+    for old, new in replacements:
+        assert old in code, old
+        code = code.replace(old, new)
+    return function_from(code, "vgg16")
+
+
+WRAP_IN_VGG_SCOPE = ("def vgg16(inputs):\n", "def vgg16(inputs):\n  with tf.variable_scope('vgg_16'):\n")
+WRAP_IN_NAME_SCOPE = ("def vgg16(inputs):\n", "def vgg16(inputs):\n  with tf.name_scope('vgg_16'):\n")
+FLATTEN_BEFORE_FC6 = (
+    "net = slim.fully_connected(net, 4096, scope='fc6')",
+    "net = slim.flatten(net)\n        net = slim.fully_connected(net, 4096, scope='fc6')",
+)
+
+
+# --- solutions and blanks ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", PREDICTS + BUILDS, ids=lambda q: q.name)
+def test_solution_code_is_correct(exercise):
+    feedback = exercise.check(solution_value(exercise))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text
+    assert feedback.text.startswith("Correct: ")
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_placeholder_is_not_attempted(exercise):
+    feedback = exercise.check(____)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert feedback.text.startswith("Not attempted: ")
+
+
+def test_blank_conv_block_is_not_attempted():
+    blank = function_from("def conv_block(images):\n    return ____\n", "conv_block")
+    assert q3.check(blank).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_seed_vgg16_as_given_is_not_attempted():
+    assert q5.check(function_from(lesson06.SEED_VGG16, "vgg16")).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_notebook_exercise_cell_is_the_starter_the_check_knows():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in notebook.cells if "exercise:q5" in c.metadata.get("tags", []))
+    namespace = exec_solution(cell.source, "notebook q5")
+    assert q5.check(namespace["vgg16"]).outcome is Outcome.NOT_ATTEMPTED
+
+
+# --- what the lesson claims, computed by TensorFlow (FACTS RP01, RP04, VG01, VG02) ------------
+
+
+def test_predicted_names_and_counts_come_from_tensorflow():
+    assert [q.expected for q in PREDICTS] == [
+        "conv3/conv3_3/Relu:0",
+        "Stack/fully_connected_3/Relu:0",
+        7 * 7 * 512 * 4096 + 4096,
+    ]
+
+
+def test_seed_vgg16_is_not_vgg16():
+    run = run_build(function_from(lesson06.SEED_VGG16, "vgg16"), lambda tf: (lesson06.image_batch(tf),), 1)
+    assert run.tree.parameter_count == lesson06.SEED_VGG_PARAMETERS == 37_694_248
+    assert tuple(run.outputs[0].shape.as_list()) == (None, 7, 7, 1000)
+    assert run.tree.variable("fc6/weights").shape == (512, 4096)
+
+
+def test_fixed_vgg16_matches_tf_slim_vgg_16_names_shapes_collections_and_parameters():
+    solution_tree = q5.reference_run().tree
+    real_tree = lesson06.vgg16_tree(with_arg_scope=True)
+    differences = diff_trees(real_tree, solution_tree, ("names", "shapes", "dtypes", "collections"))
+    assert differences.empty, differences.to_text()
+    assert solution_tree.parameter_count == real_tree.parameter_count == lesson06.VGG_PARAMETERS
+    assert len(solution_tree.variables) == 32
+
+
+def test_fixed_vgg16_returns_one_row_of_scores_like_vgg_16():
+    output = q5.reference_run().outputs[0]
+    assert output.name == "vgg_16/fc8/squeezed:0"
+    assert tuple(output.shape.as_list()) == (None, 1000)
+
+
+# --- typical wrong predictions -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "concept"),
+    [
+        (q1, "conv3_3/Relu:0", "also opens an outer scope"),
+        (q1, "conv3/conv3_2/Relu:0", "numbering starts at 1"),
+        (q2, "fully_connected_2/Relu:0", "with no scope= it is called 'Stack'"),
+        (q2, "fc/fc_3/Relu:0", "this call passes no scope"),
+        (q4, 512 * 4096 + 4096, "fully_connected layer on the last axis only"),
+        (q4, "102,760,448", "fc6 also has 4096 biases"),
+    ],
+)
+def test_wrong_prediction_names_the_concept(exercise, answer, concept):
+    feedback = exercise.check(answer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert concept in feedback.text
+
+
+def test_fc6_count_with_thousands_separators_is_accepted():
+    assert q4.check("102,764,544").outcome is Outcome.CORRECT
+
+
+# --- typical wrong builds (q3) ----------------------------------------------------------------
+
+
+def test_repeat_instead_of_stack_is_explained():
+    repeat = function_from(
+        'def conv_block(images):\n'
+        '    return slim.repeat(images, 3, slim.conv2d, 64, [3, 3], scope="block")\n',
+        "conv_block",
+    )
+    feedback = q3.check(repeat)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "slim.repeat repeats the same arguments" in feedback.text
+
+
+def test_stack_without_scope_is_explained():
+    unscoped = function_from(
+        'def conv_block(images):\n'
+        '    return slim.stack(images, slim.conv2d, [(32, [3, 3]), (64, [1, 1]), (64, [3, 3])])\n',
+        "conv_block",
+    )
+    feedback = q3.check(unscoped)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "without scope=, slim.stack opens 'Stack'" in feedback.text
+
+
+# --- typical wrong fixes (q5) -------------------------------------------------------------------
+
+
+def test_scope_alone_keeps_the_per_position_classifier():
+    feedback = q5.check(edited_seed(WRAP_IN_VGG_SCOPE))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "fully_connected on the 4-D pool5 map acts on the last axis only" in feedback.text
+    assert "37,694,248 parameters" in feedback.text
+    assert "`vgg_16/fc6/weights` has shape (512, 4096); expected (7, 7, 512, 4096)" in feedback.text
+
+
+def test_name_scope_does_not_prefix_slim_variables():
+    feedback = q5.check(edited_seed(WRAP_IN_NAME_SCOPE))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "tf.get_variable ignores name_scope, so `vgg_16/` must be a variable_scope" in feedback.text
+
+
+def test_flatten_gives_the_right_count_but_the_wrong_weight_shapes():
+    feedback = q5.check(edited_seed(WRAP_IN_VGG_SCOPE, FLATTEN_BEFORE_FC6))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`vgg_16/fc6/weights` has shape (25088, 4096); expected (7, 7, 512, 4096)" in feedback.text
+    assert "parameters" not in feedback.text.splitlines()[0]
+
+
+def test_forgetting_the_squeeze_is_explained():
+    unsqueezed = lesson06.VGG16_SOLUTION.replace(
+        "net = tf.squeeze(net, [1, 2], name='fc8/squeezed')", "pass"
+    )
+    feedback = q5.check(function_from(unsqueezed, "vgg16"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "squeeze the two 1x1 dimensions" in feedback.text
