@@ -164,9 +164,9 @@ def _grouped_prefix_reason(relation: str, prefix: str, count: int, expected: str
     example = f"e.g. `{yours}` where `{expected}` was expected"
     if relation == "missing":
         return (
-            f"`{prefix}/` is missing from {count} names ({example}). Open "
-            f"`tf.variable_scope('{prefix}')` around them: tf.get_variable ignores name_scope, "
-            "so only a variable_scope adds the prefix (FACTS NS01, NS05)."
+            f"`{prefix}/` is missing from {count} names ({example}): tf.get_variable ignores "
+            f"name_scope, so `{prefix}/` must be a variable_scope; open "
+            f"`tf.variable_scope('{prefix}')` around them (FACTS NS01, NS05)."
         )
     return (
         f"{count} names have an extra `{prefix}/` prefix ({example}). If `{prefix}` is a "

@@ -76,7 +76,8 @@ def test_a_prefix_missing_from_many_names_is_one_difference():
     [entry] = found.entries
     assert entry.reason.startswith(
         "`vgg_16/` is missing from 3 names (e.g. `conv1/biases` where `vgg_16/conv1/biases` was "
-        "expected). Open `tf.variable_scope('vgg_16')` around them"
+        "expected): tf.get_variable ignores name_scope, so `vgg_16/` must be a variable_scope; "
+        "open `tf.variable_scope('vgg_16')` around them"
     )
 
 

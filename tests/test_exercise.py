@@ -275,7 +275,7 @@ def test_build_name_scope_instead_of_variable_scope_is_explained(monkeypatch):
     feedback = make_build(compare=("names", "shapes")).check()
     assert feedback.outcome is Outcome.INCORRECT
     assert str(feedback).startswith("Incorrect: `tower/` is missing from 2 names")
-    assert "tf.get_variable ignores name_scope, so only a variable_scope adds the prefix" in str(feedback)
+    assert "tf.get_variable ignores name_scope, so `tower/` must be a variable_scope" in str(feedback)
 
 
 def test_build_wrong_kernel_shape_is_a_shape_difference(monkeypatch):
@@ -411,3 +411,14 @@ def test_an_exercise_shown_in_a_cell_says_how_to_use_it():
         "q1 (lesson 01, predict): Name the get_variable. Check with `q1.check()`, get help with "
         "`q1.hint()`, see the answer with `q1.solution()`."
     )
+
+
+def test_build_feedback_html_carries_the_diff_table(monkeypatch):
+    notebook_globals(
+        monkeypatch,
+        'def towers(images):\n    with tf.variable_scope(None, default_name="tower"):\n'
+        '        return slim.conv2d(images, 4, [3, 3], scope="conv1")\n',
+    )
+    markup = make_build().check()._repr_mimebundle_()["text/html"]
+    assert "scopekit-incorrect" in markup
+    assert "<table" in markup and "extra copy" in markup

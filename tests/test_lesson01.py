@@ -3,6 +3,9 @@ wrong answers are rejected with a reason that names the concept."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import pytest
 
 import kit  # noqa: F401  (imports TF quietly first)
@@ -10,6 +13,7 @@ from kit.exercise import Outcome, ____, exec_solution
 from kit.lessons import lesson01
 from kit.lessons.lesson01 import q1, q2, q3, q4, q5, q6
 
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01_name_scope_vs_variable_scope.ipynb"
 PREDICTS = [q1, q2, q3, q4]
 BUILDS = [q5, q6]
 
@@ -48,6 +52,12 @@ def test_unchanged_starter_is_not_attempted():
     feedback = q6.check(starter)
     assert feedback.outcome is Outcome.NOT_ATTEMPTED
     assert "starter code" in feedback.text
+
+
+def test_notebook_fix_cell_is_the_starter_the_check_knows():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in notebook.cells if "exercise:q6" in c.metadata.get("tags", []))
+    assert q6.check(function_from(cell.source, "two_layers")).outcome is Outcome.NOT_ATTEMPTED
 
 
 # --- the expected answers come from running TensorFlow (FACTS rows) -------------------
@@ -115,7 +125,8 @@ def scoped_layer(outer="name_scope", inner="variable_scope", make_w=GET_W):
 def test_two_name_scopes_lose_the_variable_prefix():
     feedback = q5.check(scoped_layer(inner="name_scope"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "tf.get_variable ignores name_scope, so `layer/` must be a variable_scope" in feedback.text
+    assert "`layer/w`" in feedback.text
+    assert "ignores name_scope" in feedback.text and "must be a variable_scope" in feedback.text
 
 
 def test_two_variable_scopes_put_block_into_the_variable_name():
@@ -157,7 +168,8 @@ def test_renaming_the_second_variable_leaves_both_unscoped():
     renamed = fixed_two_layers('w2 = tf.get_variable("w"', 'w2 = tf.get_variable("w2"')
     feedback = q6.check(renamed)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "tf.get_variable ignores name_scope, so `layer1/` must be a variable_scope" in feedback.text
+    assert "`layer1/w`" in feedback.text
+    assert "ignores name_scope" in feedback.text and "must be a variable_scope" in feedback.text
 
 
 def test_switching_to_tf_variable_is_rejected():
@@ -174,4 +186,5 @@ def test_sharing_one_variable_is_not_two_layers():
     )
     feedback = q6.check(shared)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`layer2/w` (4, 4) is missing" in feedback.text
+    missing = [line for line in feedback.text.splitlines() if "`layer2/w`" in line]
+    assert missing and "missing" in missing[0]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import kit  # noqa: F401  (quiet TF import first)
 from kit import reuse_lab
 from kit.reuse_lab import CREATES, RAISES, REUSES, ReuseCase, run_case
 
+ROOT = Path(__file__).resolve().parent.parent
 ALREADY_EXISTS = (
     "ValueError: Variable s/p already exists, disallowed. "
     "Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?"
@@ -134,14 +136,19 @@ def test_inheritance_table_has_sixteen_cells():
 
 
 def test_reuse_lab_never_imports_ipywidgets():
-    source = Path(reuse_lab.__file__).read_text()
-    imported = {
-        alias.name.split(".")[0]
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
-    }
-    assert "ipywidgets" not in imported
+    """Core module: building the whole table in a plain process loads no ipywidgets."""
+    script = (
+        "import sys\n"
+        "from kit import reuse_lab\n"
+        "reuse_lab.reuse_table(); reuse_lab.inheritance_table()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_explorer_text_fallback_is_the_full_table(table):

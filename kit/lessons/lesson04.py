@@ -92,134 +92,6 @@ q1 = PredictExercise(
     also_correct=permutations(["scale", "conv1/weights", "conv1/biases"]),
 )
 
-q3 = PredictExercise(
-    name="q3",
-    lesson="04",
-    title="collections= replaces the global collection",
-    answer_name="q3_answer",
-    expected=global_variables_with_custom_collection,
-    explanation=(
-        "collections=['my_collection'] is the whole list, not an addition: the variable "
-        "leaves GLOBAL_VARIABLES, so get_variables(), the global initializer and a default "
-        "Saver all miss it (FACTS SV08). Add tf.GraphKeys.GLOBAL_VARIABLES to keep it."
-    ),
-    wrong_answers={
-        ("kept", "mine"): (
-            "collections= replaces the default list [GLOBAL_VARIABLES]; 'mine' is only in "
-            "'my_collection' (and TRAINABLE_VARIABLES, because trainable=True)."
-        ),
-        ("mine",): "'kept' uses the default collections, so it is a global variable.",
-        (): "'kept' uses the default collections, so it is a global variable.",
-    },
-    hints=[
-        "tf.global_variables() reads the GLOBAL_VARIABLES collection.",
-        "Does collections=[...] add to the defaults or replace them?",
-    ],
-    solution_code='q3_answer = ["kept"]',
-)
-
-q6 = PredictExercise(
-    name="q6",
-    lesson="04",
-    title="The conv1 prefix trap",
-    answer_name="q6_answer",
-    expected=restore_list_include_conv1,
-    explanation=(
-        "include= patterns are prefix matches on the variable's scope, so 'conv1' also "
-        "matches 'conv10' and 'conv1_1'. Write 'conv1/' to mean exactly the conv1 scope "
-        "(FACTS RS03)."
-    ),
-    wrong_answers={
-        ("conv1/weights",): (
-            "'conv1' is matched as a prefix, not as a whole scope name: conv10/weights and "
-            "conv1_1/weights start with 'conv1' too. Use 'conv1/' for an exact scope."
-        ),
-        ("conv1/weights", "conv1_1/weights"): (
-            "conv10/weights also starts with 'conv1': the match is on characters, not on "
-            "scope names."
-        ),
-        ("conv1/weights", "conv10/weights"): (
-            "conv1_1/weights also starts with 'conv1': the match is on characters, not on "
-            "scope names."
-        ),
-    },
-    hints=[
-        "The filter is a regular expression matched at the start of each variable name.",
-        "Which of the four names start with the five characters 'conv1'?",
-    ],
-    solution_code='q6_answer = ["conv1/weights", "conv10/weights", "conv1_1/weights"]',
-    also_correct=permutations(["conv1/weights", "conv10/weights", "conv1_1/weights"]),
-)
-
-q5 = PredictExercise(
-    name="q5",
-    lesson="04",
-    title="device='' inside tf.device('/GPU:0')",
-    answer_name="q5_answer",
-    expected=device_with_empty_string,
-    explanation=(
-        "tf-slim 1.1.0 opens tf.device(device or ''), and an empty device string changes "
-        "nothing: the variable inherits '/device:GPU:0' from the block around it "
-        "(FACTS DV01). Only a non-empty device= overrides."
-    ),
-    wrong_answers={
-        "": (
-            "An empty device string does not clear the placement: the surrounding "
-            "tf.device('/GPU:0') still applies."
-        ),
-        "/device:CPU:0": "Nothing asked for the CPU: device='' adds no placement of its own.",
-        "/GPU:0": (
-            "Right device, but TensorFlow stores it in canonical form: "
-            "'/device:GPU:0'."
-        ),
-    },
-    hints=[
-        "Does device='' override the surrounding block, or add nothing?",
-        "Devices print in canonical form, like '/device:CPU:0'.",
-    ],
-    solution_code='q5_answer = "/device:GPU:0"',
-)
-
-LOCAL_SOLUTION = '''\
-def streaming_counter():
-    return slim.local_variable(0.0, name="examples_seen")
-'''
-
-
-def _local_only_reason(expected_tree, learner_tree, result):
-    """Name what is wrong with the learner's 'examples_seen' collections."""
-    mine = learner_tree.variable("examples_seen")
-    if mine is None:
-        return None
-    if "global" in mine.collections:
-        return (
-            "examples_seen is a global variable: a Saver would write it to every checkpoint. "
-            "A local variable belongs to LOCAL_VARIABLES only."
-        )
-    if "trainable" in mine.collections:
-        return (
-            "examples_seen is trainable, so an optimizer would try to train your counter. "
-            "Pass trainable=False (slim.local_variable does that for you) (FACTS SV10)."
-        )
-    return None
-
-
-q4 = BuildExercise(
-    name="q4",
-    lesson="04",
-    title="A local counter",
-    function_name="streaming_counter",
-    solution_code=LOCAL_SOLUTION,
-    make_inputs=lambda tf: (),
-    calls=1,
-    compare=("names", "shapes", "collections"),
-    extra_checks=[_local_only_reason],
-    hints=[
-        "tf-slim has a helper for transient variables; kit makes it work on TF 2.21.",
-        "slim.local_variable(initial_value, name=...) with a float scalar 0.0.",
-    ],
-)
-
 FIX_STARTER = '''\
 def scaled_layer(x):
     scale = tf.get_variable("scale", shape=[4], initializer=tf.ones_initializer())
@@ -264,6 +136,134 @@ q2 = FixExercise(
         "The variable is fine; what is missing is its membership of one collection.",
         "slim.add_model_variable(var) adds an existing variable to MODEL_VARIABLES.",
     ],
+)
+
+q3 = PredictExercise(
+    name="q3",
+    lesson="04",
+    title="collections= replaces the global collection",
+    answer_name="q3_answer",
+    expected=global_variables_with_custom_collection,
+    explanation=(
+        "collections=['my_collection'] is the whole list, not an addition: the variable "
+        "leaves GLOBAL_VARIABLES, so get_variables(), the global initializer and a default "
+        "Saver all miss it (FACTS SV08). Add tf.GraphKeys.GLOBAL_VARIABLES to keep it."
+    ),
+    wrong_answers={
+        ("kept", "mine"): (
+            "collections= replaces the default list [GLOBAL_VARIABLES]; 'mine' is only in "
+            "'my_collection' (and TRAINABLE_VARIABLES, because trainable=True)."
+        ),
+        ("mine",): "'kept' uses the default collections, so it is a global variable.",
+        (): "'kept' uses the default collections, so it is a global variable.",
+    },
+    hints=[
+        "tf.global_variables() reads the GLOBAL_VARIABLES collection.",
+        "Does collections=[...] add to the defaults or replace them?",
+    ],
+    solution_code='q3_answer = ["kept"]',
+)
+
+LOCAL_SOLUTION = '''\
+def streaming_counter():
+    return slim.local_variable(0.0, name="examples_seen")
+'''
+
+
+def _local_only_reason(expected_tree, learner_tree, result):
+    """Name what is wrong with the learner's 'examples_seen' collections."""
+    mine = learner_tree.variable("examples_seen")
+    if mine is None:
+        return None
+    if "global" in mine.collections:
+        return (
+            "examples_seen is a global variable: a Saver would write it to every checkpoint. "
+            "A local variable belongs to LOCAL_VARIABLES only."
+        )
+    if "trainable" in mine.collections:
+        return (
+            "examples_seen is trainable, so an optimizer would try to train your counter. "
+            "Pass trainable=False (slim.local_variable does that for you) (FACTS SV10)."
+        )
+    return None
+
+
+q4 = BuildExercise(
+    name="q4",
+    lesson="04",
+    title="A local counter",
+    function_name="streaming_counter",
+    solution_code=LOCAL_SOLUTION,
+    make_inputs=lambda tf: (),
+    calls=1,
+    compare=("names", "shapes", "collections"),
+    extra_checks=[_local_only_reason],
+    hints=[
+        "tf-slim has a helper for transient variables; kit makes it work on TF 2.21.",
+        "slim.local_variable(initial_value, name=...) with a float scalar 0.0.",
+    ],
+)
+
+q5 = PredictExercise(
+    name="q5",
+    lesson="04",
+    title="device='' inside tf.device('/GPU:0')",
+    answer_name="q5_answer",
+    expected=device_with_empty_string,
+    explanation=(
+        "tf-slim 1.1.0 opens tf.device(device or ''), and an empty device string changes "
+        "nothing: the variable inherits '/device:GPU:0' from the block around it "
+        "(FACTS DV01). Only a non-empty device= overrides."
+    ),
+    wrong_answers={
+        "": (
+            "An empty device string does not clear the placement: the surrounding "
+            "tf.device('/GPU:0') still applies."
+        ),
+        "/device:CPU:0": "Nothing asked for the CPU: device='' adds no placement of its own.",
+        "/GPU:0": (
+            "Right device, but TensorFlow stores it in canonical form: "
+            "'/device:GPU:0'."
+        ),
+    },
+    hints=[
+        "Does device='' override the surrounding block, or add nothing?",
+        "Devices print in canonical form, like '/device:CPU:0'.",
+    ],
+    solution_code='q5_answer = "/device:GPU:0"',
+)
+
+q6 = PredictExercise(
+    name="q6",
+    lesson="04",
+    title="The conv1 prefix trap",
+    answer_name="q6_answer",
+    expected=restore_list_include_conv1,
+    explanation=(
+        "include= patterns are prefix matches on the variable's scope, so 'conv1' also "
+        "matches 'conv10' and 'conv1_1'. Write 'conv1/' to mean exactly the conv1 scope "
+        "(FACTS RS03)."
+    ),
+    wrong_answers={
+        ("conv1/weights",): (
+            "'conv1' is matched as a prefix, not as a whole scope name: conv10/weights and "
+            "conv1_1/weights start with 'conv1' too. Use 'conv1/' for an exact scope."
+        ),
+        ("conv1/weights", "conv1_1/weights"): (
+            "conv10/weights also starts with 'conv1': the match is on characters, not on "
+            "scope names."
+        ),
+        ("conv1/weights", "conv10/weights"): (
+            "conv1_1/weights also starts with 'conv1': the match is on characters, not on "
+            "scope names."
+        ),
+    },
+    hints=[
+        "The filter is a regular expression matched at the start of each variable name.",
+        "Which of the four names start with the five characters 'conv1'?",
+    ],
+    solution_code='q6_answer = ["conv1/weights", "conv10/weights", "conv1_1/weights"]',
+    also_correct=permutations(["conv1/weights", "conv10/weights", "conv1_1/weights"]),
 )
 
 EXERCISES = (q1, q2, q3, q4, q5, q6)

@@ -60,32 +60,6 @@ def nested_arg_scope_output_size() -> int:
             return slim.conv2d(images, 8, [3, 3], scope="conv1").shape[1]
 
 
-q2 = PredictExercise(
-    name="q2",
-    lesson="05",
-    title="A logits layer with no activation",
-    answer_name="q2_answer",
-    expected=logits_output_name,
-    explanation=(
-        "fully_connected builds MatMul, then BiasAdd, then the activation. With "
-        "activation_fn=None the last op is BiasAdd, so the output is 'logits/BiasAdd:0' "
-        "(FACTS LY04)."
-    ),
-    wrong_answers={
-        "logits/Relu:0": "activation_fn=None removes the Relu: the layer stops after adding the biases.",
-        "logits/MatMul:0": "The biases are still added after the MatMul; only the activation is gone.",
-        "logits:0": (
-            "A slim layer's scope names its ops, not its output: the output is the last op "
-            "inside 'logits/'."
-        ),
-    },
-    hints=[
-        "A fully connected layer is MatMul, then BiasAdd, then the activation function.",
-        "Without an activation, which op comes last inside the 'logits/' scope?",
-    ],
-    solution_code='q2_answer = "logits/BiasAdd:0"',
-)
-
 q1 = PredictExercise(
     name="q1",
     lesson="05",
@@ -114,6 +88,32 @@ q1 = PredictExercise(
         "The first unscoped conv2d builds 'Conv/weights:0'.",
     ],
     solution_code='q1_answer = "Conv_1/weights:0"',
+)
+
+q2 = PredictExercise(
+    name="q2",
+    lesson="05",
+    title="A logits layer with no activation",
+    answer_name="q2_answer",
+    expected=logits_output_name,
+    explanation=(
+        "fully_connected builds MatMul, then BiasAdd, then the activation. With "
+        "activation_fn=None the last op is BiasAdd, so the output is 'logits/BiasAdd:0' "
+        "(FACTS LY04)."
+    ),
+    wrong_answers={
+        "logits/Relu:0": "activation_fn=None removes the Relu: the layer stops after adding the biases.",
+        "logits/MatMul:0": "The biases are still added after the MatMul; only the activation is gone.",
+        "logits:0": (
+            "A slim layer's scope names its ops, not its output: the output is the last op "
+            "inside 'logits/'."
+        ),
+    },
+    hints=[
+        "A fully connected layer is MatMul, then BiasAdd, then the activation function.",
+        "Without an activation, which op comes last inside the 'logits/' scope?",
+    ],
+    solution_code='q2_answer = "logits/BiasAdd:0"',
 )
 
 q3 = PredictExercise(
@@ -147,24 +147,7 @@ q3 = PredictExercise(
 )
 
 
-# --- AS02: the README's nested arg_scope passes stride twice -------------------------
-
-NESTED_STARTER = '''\
-def readme_nested(inputs):
-    with slim.arg_scope([slim.conv2d, slim.fully_connected],
-                        activation_fn=tf.nn.relu,
-                        weights_initializer=tf.truncated_normal_initializer(stddev=0.01),
-                        weights_regularizer=slim.l2_regularizer(0.0005)):
-        with slim.arg_scope([slim.conv2d], stride=1, padding='SAME'):
-            net = slim.conv2d(inputs, 64, [11, 11], 4, padding='VALID', scope='conv1')
-            net = slim.conv2d(net, 256, [5, 5],
-                              weights_initializer=tf.truncated_normal_initializer(stddev=0.03),
-                              scope='conv2')
-            net = slim.fully_connected(net, 1000, activation_fn=None, scope='fc')
-    return net
-'''
-
-NESTED_SOLUTION = NESTED_STARTER.replace("[11, 11], 4, padding", "[11, 11], stride=4, padding")
+# --- shared by the two fix exercises ---------------------------------------------------
 
 
 def _same_output_shape(exercise_name: str, why: str):
@@ -185,33 +168,6 @@ def _output_shape(outputs: list) -> tuple | None:
     last = outputs[-1] if outputs else None
     shape = getattr(last, "shape", None)
     return tuple(shape.as_list()) if shape is not None and shape.dims is not None else None
-
-
-q5 = FixExercise(
-    name="q5",
-    lesson="05",
-    title="The README's nested arg_scope (TypeError)",
-    function_name="readme_nested",
-    starter_code=NESTED_STARTER,
-    solution_code=NESTED_SOLUTION,
-    make_inputs=lambda tf: (_images(tf),),
-    calls=1,
-    compare=("names", "shapes", "collections"),
-    extra_checks=[
-        _same_output_shape(
-            "q5",
-            "conv1 must keep its stride 4 and its padding 'VALID'; pass them as keywords so "
-            "they override the arg_scope (FACTS AS02, AS03).",
-        )
-    ],
-    hints=[
-        "Read the error: which argument does convolution2d get twice, and from where?",
-        (
-            "stride is conv2d's 4th parameter. The arg_scope supplies it as a keyword; pass "
-            "yours as a keyword too (stride=4) and the call-site value wins."
-        ),
-    ],
-)
 
 
 # --- AS08: the README's first arg_scope snippet is missing a comma ----------------------
@@ -349,6 +305,53 @@ q4 = SnippetFixExercise(
         ),
     ],
 )
+
+# --- AS02: the README's nested arg_scope passes stride twice -------------------------
+
+NESTED_STARTER = '''\
+def readme_nested(inputs):
+    with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                        activation_fn=tf.nn.relu,
+                        weights_initializer=tf.truncated_normal_initializer(stddev=0.01),
+                        weights_regularizer=slim.l2_regularizer(0.0005)):
+        with slim.arg_scope([slim.conv2d], stride=1, padding='SAME'):
+            net = slim.conv2d(inputs, 64, [11, 11], 4, padding='VALID', scope='conv1')
+            net = slim.conv2d(net, 256, [5, 5],
+                              weights_initializer=tf.truncated_normal_initializer(stddev=0.03),
+                              scope='conv2')
+            net = slim.fully_connected(net, 1000, activation_fn=None, scope='fc')
+    return net
+'''
+
+NESTED_SOLUTION = NESTED_STARTER.replace("[11, 11], 4, padding", "[11, 11], stride=4, padding")
+
+
+q5 = FixExercise(
+    name="q5",
+    lesson="05",
+    title="The README's nested arg_scope (TypeError)",
+    function_name="readme_nested",
+    starter_code=NESTED_STARTER,
+    solution_code=NESTED_SOLUTION,
+    make_inputs=lambda tf: (_images(tf),),
+    calls=1,
+    compare=("names", "shapes", "collections"),
+    extra_checks=[
+        _same_output_shape(
+            "q5",
+            "conv1 must keep its stride 4 and its padding 'VALID'; pass them as keywords so "
+            "they override the arg_scope (FACTS AS02, AS03).",
+        )
+    ],
+    hints=[
+        "Read the error: which argument does convolution2d get twice, and from where?",
+        (
+            "stride is conv2d's 4th parameter. The arg_scope supplies it as a keyword; pass "
+            "yours as a keyword too (stride=4) and the call-site value wins."
+        ),
+    ],
+)
+
 
 q6 = PredictExercise(
     name="q6",

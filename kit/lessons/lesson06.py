@@ -254,6 +254,17 @@ def _first_output(run):
     return value
 
 
+def names_start_with_vgg_16(expected_tree, learner_tree, run) -> str | None:
+    """Reason for variables without the 'vgg_16/' prefix (no variable_scope around the body)."""
+    if any(v.name.startswith("vgg_16/") for v in learner_tree.variables):
+        return None
+    return (
+        "none of your variables starts with `vgg_16/`: slim layers take their names from "
+        "variable scopes only, so wrap the body in tf.variable_scope('vgg_16'); a name_scope "
+        "would not rename them (FACTS NS01, VG03)."
+    )
+
+
 def output_is_one_score_per_class(expected_tree, learner_tree, run) -> str | None:
     """Reason for an output that is not (batch, 1000): the seed's per-position classifier."""
     output = _first_output(run)
@@ -298,7 +309,7 @@ q5 = FixExercise(
     make_inputs=lambda tf: (image_batch(tf),),
     calls=1,
     compare=("names", "shapes", "collections"),
-    extra_checks=[output_is_one_score_per_class, same_parameter_count],
+    extra_checks=[names_start_with_vgg_16, output_is_one_score_per_class, same_parameter_count],
     hints=[
         ("Look at the diff: every expected name starts with 'vgg_16/'. Which kind of scope "
         "prefixes slim's variables?"),

@@ -34,6 +34,10 @@ collect_ignore_glob = ["fixtures/*"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from playwright.sync_api import expect
+
+    # A widget round trip (browser -> kernel -> browser) can take seconds on a busy machine.
+    expect.set_options(timeout=20_000)
     config.addinivalue_line(
         "markers", "browser: drives JupyterLab / Notebook 7 in Chromium (deselect with -m 'not browser')"
     )

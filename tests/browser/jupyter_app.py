@@ -74,6 +74,11 @@ class JupyterServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def progress_path(self) -> Path:
+        """The learner progress store the server's kernels write (``SCOPEKIT_PROGRESS``)."""
+        return self.state_dir / "progress.json"
+
     def environment(self) -> dict[str, str]:
         """Private Jupyter dirs, and a private progress store for exercise checks."""
         env = dict(os.environ)
@@ -86,7 +91,7 @@ class JupyterServer:
         for name, path in dirs.items():
             path.mkdir(parents=True, exist_ok=True)
             env[name] = str(path)
-        env["SCOPEKIT_PROGRESS"] = str(self.state_dir / "progress.json")
+        env["SCOPEKIT_PROGRESS"] = str(self.progress_path)
         env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         env.pop("JUPYTER_TOKEN", None)
         return env
@@ -203,6 +208,10 @@ _OUTPUT_PROBLEMS = """(failures) => {
 }"""
 
 
+def _exactly(label: str) -> re.Pattern:
+    return re.compile(rf"^\s*{re.escape(label)}\s*$")
+
+
 class NotebookPage:
     """One notebook open in a front end: wait for its kernel, run it, read its outputs."""
 
@@ -223,11 +232,11 @@ class NotebookPage:
         return self
 
     def menu(self, menu: str, item: str) -> None:
-        """Click ``menu`` in the menu bar, then its entry ``item``."""
-        self.page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
-        entry = self.page.locator(".lm-Menu-content .lm-Menu-itemLabel").filter(
-            has_text=item)
-        entry.first.click()
+        """Click ``menu`` in the menu bar, then its entry labelled exactly ``item``
+        ("Run All Cells", not "Restart Kernel and Run All Cells...")."""
+        self.page.locator(".lm-MenuBar-itemLabel").filter(has_text=_exactly(menu)).click()
+        entry = self.page.locator(".lm-Menu-content .lm-Menu-itemLabel")
+        entry.filter(has_text=_exactly(item)).click()
 
     def run_all(self, timeout_ms: int = 150_000) -> None:
         """Clear the committed outputs, Run All Cells, wait until the run is over."""
@@ -235,7 +244,8 @@ class NotebookPage:
         self.page.wait_for_function(
             "() => !document.querySelector('.jp-Notebook .jp-OutputArea-output')")
         self.menu("Run", "Run All Cells")
-        self.page.wait_for_function(_RUN_ALL_FINISHED, timeout=timeout_ms)
+        # Poll 4 times a second, not every frame: the page shares 2 cores with the kernel.
+        self.page.wait_for_function(_RUN_ALL_FINISHED, timeout=timeout_ms, polling=250)
         self.wait_for_widgets()
 
     def wait_for_widgets(self, timeout_ms: int = 20_000) -> None:
@@ -245,7 +255,7 @@ class NotebookPage:
         try:
             self.page.wait_for_function(
                 "() => !document.querySelector('.jp-Notebook').innerText"
-                ".includes('Loading widget...')", timeout=timeout_ms)
+                ".includes('Loading widget...')", timeout=timeout_ms, polling=250)
         except PlaywrightTimeout:
             pass
 
@@ -286,5 +296,5 @@ class NotebookPage:
                 const now = element.textContent;
                 return now !== before && /\\[\\d+\\]/.test(now);
             }""",
-            arg=[prompt.element_handle(), before], timeout=timeout_ms,
+            arg=[prompt.element_handle(), before], timeout=timeout_ms, polling=250,
         )

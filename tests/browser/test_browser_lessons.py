@@ -21,17 +21,18 @@ REPO = Path(__file__).resolve().parents[2]
 LESSON_01 = "01_name_scope_vs_variable_scope.ipynb"
 LESSON_02 = "02_reuse_modes.ipynb"
 START_HERE = "00_start_here.ipynb"
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 LEAVES = "li.scopekit-variable, li.scopekit-op"
 
 
-def committed_widget_cells(name: str, source_part: str) -> int:
-    """Code cells of the committed lesson that call ``source_part`` and store a widget view."""
+def committed_tree_outputs(name: str, source_part: str) -> int:
+    """Scope-tree outputs stored in the lesson by code cells that call ``source_part``
+    (stored outputs keep the static HTML form; in a live front end each is an explorer)."""
     notebook = json.loads((REPO / "notebooks" / name).read_text())
     return sum(
         1 for cell in notebook["cells"]
         if cell["cell_type"] == "code" and source_part in "".join(cell["source"])
-        and any(WIDGET_MIME in output.get("data", {}) for output in cell["outputs"])
+        for output in cell["outputs"]
+        if 'class="scopekit-tree"' in "".join(output.get("data", {}).get("text/html", ""))
     )
 
 
@@ -69,7 +70,7 @@ def test_lesson01_explorer_responds_and_check_gives_feedback(open_notebook):
     assert_ran_cleanly(notebook)
 
     explorers = notebook.page.locator(".scopekit-explorer")
-    expect(explorers).to_have_count(committed_widget_cells(LESSON_01, "kit.show("))
+    expect(explorers).to_have_count(committed_tree_outputs(LESSON_01, "kit.show("))
     explorer = explorers.first
     output = explorer.locator(".scopekit-output")
     expect(output.locator(".scopekit-tree")).to_be_visible()
@@ -102,7 +103,6 @@ def test_lesson01_explorer_responds_and_check_gives_feedback(open_notebook):
     expect(output.locator('.scopekit-half[data-half="variables"]')).to_be_visible()
     expect(output.locator("li.scopekit-op")).to_have_count(0)
 
-
     # An exercise check: "Not attempted" until the learner answers, then "Correct".
     check_cell = notebook.code_cell("q1.check()")
     expect(check_cell.locator(".scopekit-feedback")).to_contain_text("Not attempted")
@@ -114,6 +114,9 @@ def test_lesson01_explorer_responds_and_check_gives_feedback(open_notebook):
     feedback = check_cell.locator(".scopekit-feedback")
     expect(feedback).to_contain_text("Correct")
     expect(feedback).to_have_class("scopekit-feedback scopekit-correct")
+    # ... and the check was recorded where SCOPEKIT_PROGRESS points.
+    progress = json.loads(notebook.server.progress_path.read_text())
+    assert progress["lessons"]["01"]["q1"]["outcome"] == "correct"
     assert not notebook.output_problems()
 
 

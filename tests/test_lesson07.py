@@ -1,0 +1,244 @@
+"""Lesson 07 exercises: solutions pass, blanks wait, typical restore mistakes get their reason."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import kit  # noqa: F401  (imports TF quietly first)
+from kit.checkpoints import checkpoint_variables
+from kit.exercise import Outcome, ____, exec_solution
+from kit.lessons import lesson07
+from kit.lessons.lesson07 import q1, q2, q3, q4, q5
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_checkpoints_warm_start.ipynb"
+PREDICTS = [q1, q2]
+BUILDS = [q3, q4, q5]
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated"),
+    pytest.mark.filterwarnings("ignore:`tf.layers.flatten` is deprecated"),
+]
+
+
+def solution_value(exercise):
+    """What the exercise's own solution code assigns or defines."""
+    return exec_solution(exercise.solution_code, exercise.name)[exercise.answer_name]
+
+
+def function_from(code: str, name: str):
+    return exec_solution(code, "test")[name]
+
+
+def changed(code: str, old: str, new: str) -> str:
+    assert old in code, f"{old!r} is not in the code"
+    return code.replace(old, new)
+
+
+def check_code(exercise, code: str):
+    return exercise.check(function_from(code, exercise.function_name))
+
+
+# --- the three outcomes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", PREDICTS + BUILDS, ids=lambda q: q.name)
+def test_solution_code_is_correct(exercise):
+    feedback = exercise.check(solution_value(exercise))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text
+    assert feedback.text.startswith("Correct: ")
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_placeholder_prediction_is_not_attempted(exercise):
+    assert exercise.check(____).text.startswith("Not attempted: ")
+
+
+def test_blank_fine_tune_model_is_not_attempted():
+    blank = function_from("def fine_tune_model(images):\n    ____\n", "fine_tune_model")
+    assert q3.check(blank).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_unchanged_fix_starter_is_not_attempted():
+    feedback = check_code(q4, q4.starter_code)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "starter code" in feedback.text
+
+
+def test_assignment_map_left_blank_is_not_attempted():
+    feedback = check_code(q5, q5.starter_code)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "still contains `____`" in feedback.text
+
+
+# --- answers come from a real checkpoint ----------------------------------------------------
+
+
+def test_lesson_checkpoint_holds_the_six_small_model_variables():
+    assert checkpoint_variables(lesson07.lesson_checkpoint()) == [
+        ("conv1/biases", (4,)),
+        ("conv1/weights", (3, 3, 1, 4)),
+        ("conv2/biases", (4,)),
+        ("conv2/weights", (3, 3, 4, 4)),
+        ("logits/biases", (10,)),
+        ("logits/weights", (64, 10)),
+    ]
+
+
+def test_lesson_checkpoint_lives_outside_the_repository():
+    root = str(NOTEBOOK.parent.parent)
+    assert not os.path.abspath(lesson07.lesson_checkpoint()).startswith(root)
+
+
+def test_exclude_conv1_also_drops_conv10_facts_rs03():
+    kept = lesson07.ten_conv_layers_kept(["conv1"])
+    assert "conv10/weights" not in kept and "conv1_1/weights" not in kept
+    assert len(kept) == 16
+    assert len(lesson07.ten_conv_layers_kept(["conv1/"])) == 18
+
+
+# --- typical wrong predictions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "concept"),
+    [
+        (q1, 3, "each slim layer makes two: weights and biases"),
+        (q1, 10, "pool1 and flatten have no variables"),
+        (q2, 18, "`conv10/weights` starts with 'conv1' too"),
+        (q2, 4, "4 is how many are dropped"),
+    ],
+)
+def test_wrong_prediction_names_the_concept(exercise, answer, concept):
+    feedback = exercise.check(answer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert concept in feedback.text
+
+
+# --- q3: a model ready for fine-tuning -------------------------------------------------------
+
+
+def test_head_keeping_the_logits_name_is_a_checkpoint_collision():
+    feedback = check_code(q3, changed(q3.solution_code, 'scope="new_logits"', 'scope="logits"'))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "has the same name as the checkpoint's (10,) tensor" in feedback.text
+
+
+def test_body_with_other_scope_names_cannot_be_found_by_name():
+    renamed = changed(q3.solution_code, 'scope="conv2"', 'scope="layer2"')
+    feedback = check_code(q3, renamed)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`layer2/biases` is not a name in the checkpoint" in feedback.text
+
+
+def test_body_inside_a_student_scope_is_not_restorable_by_name():
+    wrapped = (
+        "def fine_tune_model(images):\n"
+        '    with tf.variable_scope("student"):\n'
+        "        return kit.lessons.lesson07.small_model(images, 5)\n"
+    )
+    feedback = check_code(q3, wrapped)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`student/conv1/biases` is not a name in the checkpoint" in feedback.text
+
+
+# --- q4: fix the warm start -------------------------------------------------------------------
+
+
+def test_excluding_logits_with_a_slash_still_restores_the_new_head():
+    feedback = check_code(q4, changed(q4.starter_code, '["logits"]', '["logits/"]'))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "NotFoundError: Key new_logits/biases not found in checkpoint" in feedback.text
+    assert "Original stack trace" not in feedback.text
+
+
+def test_including_only_conv1_leaves_conv2_fresh():
+    feedback = check_code(q4, changed(q4.starter_code, 'exclude=["logits"]', 'include=["conv1/"]'))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`conv2/biases`, `conv2/weights` kept a fresh value" in feedback.text
+
+
+def test_renaming_the_head_to_logits_loads_a_ten_class_tensor_silently():
+    code = changed(q4.starter_code, 'scope="new_logits"', 'scope="logits"')
+    feedback = check_code(q4, changed(code, 'exclude=["logits"]', 'exclude=["new_logits"]'))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "is declared (5,) but now holds the checkpoint's (10,) value" in feedback.text
+
+
+def test_returning_only_the_logits_asks_for_the_restore_list():
+    feedback = check_code(q4, changed(q4.solution_code, "return logits, restore_list", "return logits"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "should return two things, `logits, restore_list`" in feedback.text
+
+
+def test_a_name_map_dict_is_accepted_as_the_restore_list():
+    as_dict = changed(
+        q4.solution_code, "return logits, restore_list", "return logits, {v.op.name: v for v in restore_list}"
+    )
+    assert check_code(q4, as_dict).outcome is Outcome.CORRECT
+
+
+# --- q5: init_from_checkpoint into a student scope ---------------------------------------------
+
+
+def answer_map(mapping: str) -> str:
+    return changed(q5.starter_code, "____", mapping)
+
+
+def test_mapping_only_conv1_leaves_student_conv2_fresh():
+    feedback = check_code(q5, answer_map('{"conv1/": "student/conv1/"}'))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`student/conv2/biases`, `student/conv2/weights` kept a fresh value" in feedback.text
+
+
+def test_mapping_the_old_head_onto_the_new_one_loads_the_wrong_shape():
+    mapping = '{"conv1/": "student/conv1/", "conv2/": "student/conv2/", "logits/": "student/new_logits/"}'
+    feedback = check_code(q5, answer_map(mapping))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`student/new_logits/biases` is declared (5,) but now holds the checkpoint's (10,) value" in (
+        feedback.text
+    )
+
+
+def test_mapping_the_whole_student_scope_reports_the_missing_head_without_paths():
+    feedback = check_code(q5, answer_map('{"/": "student/"}'))
+    assert feedback.outcome is Outcome.ERROR
+    assert "Tensor new_logits/biases (new_logits/biases in /) is not found in the checkpoint" in feedback.text
+    assert "scopekit-lesson07-" not in feedback.text
+    assert "Map only scopes the checkpoint has" in feedback.text
+
+
+def test_scope_without_trailing_slash_reports_the_assignment_map_rule():
+    feedback = check_code(q5, answer_map('{"conv1": "student/conv1"}'))
+    assert feedback.outcome is Outcome.ERROR
+    assert "ending in '/'" in feedback.text
+
+
+# --- the notebook -------------------------------------------------------------------------------
+
+
+def test_notebook_has_five_exercises_each_with_a_check():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    tags = [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
+    for name in ("q1", "q2", "q3", "q4", "q5"):
+        assert tags.count(f"exercise:{name}") == 1 and tags.count(f"check:{name}") == 1
+    assert notebook.metadata["scopekit"] == {"lesson": "07", "module": "kit.lessons.lesson07"}
+
+
+def stored_output_text(notebook) -> str:
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts += [str(value) for value in output.get("data", {}).values()]
+    return "\n".join(parts)
+
+
+def test_notebook_outputs_show_no_temporary_paths_or_addresses():
+    text = stored_output_text(nbformat.read(NOTEBOOK, as_version=4))
+    assert "NotFoundError: Key new_logits/biases not found in checkpoint" in text
+    for leak in ("/tmp", "scopekit-07-", "scopekit-lesson07-", "Original stack trace", " at 0x"):
+        assert leak not in text
