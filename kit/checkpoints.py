@@ -10,15 +10,18 @@ keeps the one meaningful line of TF's long restore errors (no stack trace, no pa
 
 from __future__ import annotations
 
+import atexit
 import html
+import os
 import re
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kit.errors import clean_message
 from kit.render import format_shape
-from kit.tree import ScopeTree, VariableInfo
+from kit.tree import ScopeTree, VariableInfo, variable_label
 
 CHECKPOINT_COLLECTION = "checkpoint"
 RESTORED = "restored"
@@ -38,6 +41,22 @@ STATUS_COLOURS = {
     SHAPE_DIFFERS: "#b35c00",
     UNUSED: "#555555",
 }
+
+
+_saved_folders: dict[str, tempfile.TemporaryDirectory] = {}
+
+
+def saved_once(name: str, save: Callable[[str], str]) -> str:
+    """``save(prefix)`` once per process into a temporary folder removed at exit; the prefix.
+
+    Exercise checks compare against a checkpoint of their own, never the learner's files.
+    """
+    if name not in _saved_folders:
+        folder = tempfile.TemporaryDirectory(prefix=f"scopekit-{name}-")
+        atexit.register(folder.cleanup)
+        save(os.path.join(folder.name, name))
+        _saved_folders[name] = folder
+    return os.path.join(_saved_folders[name].name, name)
 
 
 def checkpoint_variables(path: str) -> list[tuple[str, tuple[int, ...]]]:
@@ -175,8 +194,6 @@ class RestorePlan:
         return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
 
-def _variable_name(variable: Any) -> str:
-    return variable.op.name if hasattr(variable, "op") else str(variable).rsplit(":", 1)[0]
 
 
 def _static_shape(variable: Any) -> tuple[int | None, ...]:
@@ -187,7 +204,7 @@ def _as_name_map(var_list: Mapping[str, Any] | Iterable[Any]) -> dict[str, Any]:
     """``{checkpoint key: variable}``, the way tf.train.Saver reads a list or a dict."""
     if isinstance(var_list, Mapping):
         return dict(var_list)
-    return {_variable_name(v): v for v in var_list}
+    return {variable_label(v): v for v in var_list}
 
 
 def plan_restore(path: str, var_list: Mapping[str, Any] | Iterable[Any]) -> RestorePlan:
@@ -206,7 +223,7 @@ def plan_restore(path: str, var_list: Mapping[str, Any] | Iterable[Any]) -> Rest
         else:
             checkpoint_shape = saved[key]
             status = RESTORED if tuple(checkpoint_shape) == graph_shape else SHAPE_DIFFERS
-        entries.append(RestoreEntry(status, key, _variable_name(variable), checkpoint_shape, graph_shape))
+        entries.append(RestoreEntry(status, key, variable_label(variable), checkpoint_shape, graph_shape))
     for key in sorted(set(saved) - set(wanted)):
         entries.append(RestoreEntry(UNUSED, key, "", saved[key], None))
     entries.sort(key=lambda e: (STATUS_ORDER.index(e.status), e.variable or e.key))

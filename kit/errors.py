@@ -71,6 +71,13 @@ RULES: tuple[Rule, ...] = (
         "or recursion that calls tf.get_variable / tf.Variable / a slim layer without end.",
     ),
     Rule(
+        (TypeError,),
+        r"'(?P<cls>\w+)' object is not callable",
+        "calling an object whose class has no __call__",
+        "Code called a `{cls}` object like a function, so `{cls}` needs a method "
+        "`def __call__(self, ...)` that computes its output (a tf.Module gets none by itself).",
+    ),
+    Rule(
         (ValueError,),
         r"Variable (?P<var>\S+) already exists, disallowed",
         "creating a variable twice without reuse",

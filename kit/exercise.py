@@ -256,8 +256,11 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__} object"
 
 
-def exec_solution(code: str, label: str) -> dict[str, Any]:
-    """Run ``code`` in a private namespace with ``tf``, ``slim``, ``kit`` and ``____``."""
+def exec_solution(code: str, label: str, names: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Run ``code`` in a private namespace with ``tf``, ``slim``, ``kit``, ``____`` and ``names``.
+
+    ``tf`` is ``tensorflow.compat.v1``, as in lessons 01-07; ``names`` may replace it.
+    """
     import kit
 
     namespace: dict[str, Any] = {
@@ -266,6 +269,7 @@ def exec_solution(code: str, label: str) -> dict[str, Any]:
         "slim": kit.slim,
         "kit": kit,
         PLACEHOLDER_NAME: ____,
+        **(names or {}),
     }
     exec(compile(code, f"<{label}>", "exec"), namespace)  # noqa: S102 - the exercise's own code
     return namespace
@@ -286,9 +290,12 @@ class Exercise:
         hints: Iterable[str] = (),
         solution_code: str = "",
         explanation: str = "",
+        names: Mapping[str, Any] | None = None,
     ):
         self.name = name
         self.lesson = str(lesson)
+        #: what the solution and starter code see besides tf, slim and kit (see exec_solution)
+        self.names = dict(names or {})
         self.title = title
         self.hints = list(hints)
         self.solution_code = solution_code
@@ -650,6 +657,7 @@ class BuildExercise(Exercise):
     """The learner writes a function that builds graph pieces; its tree must match the reference's."""
 
     kind = "build"
+    how_to_make_variables = "Use tf.get_variable or a slim layer inside it."
 
     def __init__(
         self,
@@ -666,8 +674,9 @@ class BuildExercise(Exercise):
         extra_checks: Iterable[ExtraCheck] = (),
         starter_code: str = "",
         variable_cap: int = DEFAULT_VARIABLE_CAP,
+        names: Mapping[str, Any] | None = None,
     ):
-        super().__init__(name, lesson, title, hints, solution_code, explanation)
+        super().__init__(name, lesson, title, hints, solution_code, explanation, names)
         unknown = set(compare) - set(tree_diff.COMPARABLE)
         if unknown:
             raise ValueError(f"{name}: compare may hold {tree_diff.COMPARABLE}; got {sorted(unknown)}")
@@ -689,20 +698,20 @@ class BuildExercise(Exercise):
     @property
     def reference_function(self) -> Callable:
         if self._reference_fn is None:
-            namespace = exec_solution(self.solution_code, f"{self.name} solution")
+            namespace = exec_solution(self.solution_code, f"{self.name} solution", self.names)
             self._reference_fn = namespace[self.function_name]
         return self._reference_fn
 
     @property
     def starter_function(self) -> Callable | None:
         if self._starter_fn is None and self.starter_code:
-            namespace = exec_solution(self.starter_code, f"{self.name} starter")
+            namespace = exec_solution(self.starter_code, f"{self.name} starter", self.names)
             self._starter_fn = namespace.get(self.function_name)
         return self._starter_fn
 
     def reference_run(self) -> BuildRun:
         if self._reference_run is None:
-            run = run_build(self.reference_function, self.make_inputs, self.calls, self.variable_cap)
+            run = self._run(self.reference_function, self.variable_cap)
             if run.error is not None:
                 raise RuntimeError(
                     f"the reference solution of {self.name} raised {type(run.error).__name__}: {run.error}"
@@ -714,6 +723,10 @@ class BuildExercise(Exercise):
         """How many variables a learner's build may make before the check stops it."""
         reference_count = len(self.reference_run().tree.variables)
         return min(self.variable_cap, max(MIN_VARIABLE_CAP, 10 * reference_count))
+
+    def _run(self, fn: Callable, cap: int) -> BuildRun:
+        """Run ``fn`` the way this kind of exercise does (here: in a fresh graph)."""
+        return run_build(fn, self.make_inputs, self.calls, cap)
 
     # --- checking -----------------------------------------------------------------------
     def _what(self) -> str:
@@ -790,8 +803,11 @@ class BuildExercise(Exercise):
         problem = self._shape_problem(answer)
         if problem:
             return self._feedback(Outcome.INCORRECT, problem + self._hint_suggestion())
+        return self._judge(self._run(answer, self.learner_variable_cap()))
+
+    def _judge(self, run: BuildRun) -> Feedback:
+        """Feedback on a learner's run: its error, what it returned, its tree against the reference's."""
         reference = self.reference_run()
-        run = run_build(answer, self.make_inputs, self.calls, self.learner_variable_cap())
         if run.error is not None:
             return self._error_feedback(run)
         if run.eager_values:
@@ -817,7 +833,7 @@ class BuildExercise(Exercise):
         if not run.tree.variables and reference.tree.variables:
             headline = (
                 f"{self._what()} created no variables; the reference creates "
-                f"{len(reference.tree.variables)}. Use tf.get_variable or a slim layer inside it."
+                f"{len(reference.tree.variables)}. {self.how_to_make_variables}"
             )
         else:
             headline = custom[0] if custom else found.headline

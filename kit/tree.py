@@ -124,6 +124,18 @@ def _short_collections(keys: Iterable[str]) -> tuple[str, ...]:
     return tuple(known + sorted(short - set(order)))
 
 
+def variable_label(var) -> str:
+    """A variable's name without ``:0``: the op name in a graph, Keras 3's ``path``, or ``name``."""
+    try:
+        return var.op.name
+    except (AttributeError, ValueError):
+        pass
+    path = getattr(var, "path", None)
+    if isinstance(path, str) and path:
+        return path
+    return _strip_output_index(str(getattr(var, "name", var)))
+
+
 def _is_variable(item) -> bool:
     return hasattr(item, "initializer") and hasattr(item, "op") and hasattr(item, "dtype")
 
@@ -153,8 +165,7 @@ def _reader_ops(variable_op) -> list:
     readers = []
     for consumer in variable_op.outputs[0].consumers():
         if consumer.type in READ_OP_TYPES:
-            for downstream in consumer.outputs[0].consumers():
-                readers.append(downstream)
+            readers.extend(consumer.outputs[0].consumers())
         else:
             readers.append(consumer)
     return [
@@ -237,6 +248,29 @@ class ScopeTree:
             for op in graph.get_operations()
         ]
         return cls(variables, ops)
+
+    @classmethod
+    def from_variables(cls, variables: Iterable) -> ScopeTree:
+        """Read TF2 variables (a ``tf.Module``'s or a Keras layer's), which have no graph.
+
+        There are no collections and no ops in TF2: a variable is only marked
+        ``trainable`` or not, and grouped by its name (Keras 3: by its ``path``).
+        """
+        infos = {}
+        for var in variables:
+            name = variable_label(var)
+            infos.setdefault(
+                (name, id(var)),
+                VariableInfo(
+                    name=name,
+                    shape=_shape_tuple(var.shape),
+                    dtype=_base_dtype_name(var.dtype),
+                    trainable=bool(var.trainable),
+                    device="",
+                    collections=("trainable",) if var.trainable else (),
+                ),
+            )
+        return cls(list(infos.values()), [])
 
     # --- totals -----------------------------------------------------------------
     @property

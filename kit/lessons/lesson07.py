@@ -8,14 +8,11 @@ initialises it, and compares every variable with the checkpoint (FACTS RS01-RS05
 
 from __future__ import annotations
 
-import atexit
-import os
-import tempfile
 from typing import Any
 
 import numpy as np
 
-from kit.checkpoints import checkpoint_variables, restore_error_line
+from kit.checkpoints import checkpoint_variables, restore_error_line, saved_once
 from kit.exercise import BuildExercise, FixExercise, Outcome, PredictExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
 
@@ -23,7 +20,6 @@ tf, slim = import_tensorflow()
 
 IMAGE_SHAPE = (None, 8, 8, 1)
 BODY_KEYS = ("conv1/biases", "conv1/weights", "conv2/biases", "conv2/weights")
-_checkpoint_folder: tempfile.TemporaryDirectory | None = None
 
 
 def small_model(images, num_classes=10):
@@ -56,12 +52,7 @@ def save_trained_model(path: str) -> str:
 
 def lesson_checkpoint() -> str:
     """The checks' checkpoint, saved once per process in a folder removed at exit."""
-    global _checkpoint_folder
-    if _checkpoint_folder is None:
-        _checkpoint_folder = tempfile.TemporaryDirectory(prefix="scopekit-lesson07-")
-        atexit.register(_checkpoint_folder.cleanup)
-        save_trained_model(os.path.join(_checkpoint_folder.name, "small_model"))
-    return os.path.join(_checkpoint_folder.name, "small_model")
+    return saved_once("small_model", save_trained_model)
 
 
 def ten_conv_layers_kept(exclude: list[str]) -> list[str]:

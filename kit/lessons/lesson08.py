@@ -1,0 +1,420 @@
+"""Lesson 08 exercises: the same model in TF1 scopes and in TF2 objects, and a port between them.
+
+The TF1 model (``tf1_mlp``) names its variables by variable scope; the TF2 models
+(``MLP`` of ``Dense`` modules, and ``keras_mlp``) own theirs as attributes. The port
+exercise is judged by values: the learner's name map loads the TF1 checkpoint into the
+Keras model, and both models must then give the same outputs on the same input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf2
+
+from kit.checkpoints import plan_restore, saved_once
+from kit.exercise import FixExercise, PredictExercise, exec_solution
+from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.tf2_exercise import ModelExercise, ModelRun, eager
+from kit.tree import ScopeTree
+
+tf, slim = import_tensorflow()
+
+SAMPLE = np.linspace(-1.0, 1.0, 15, dtype=np.float32).reshape(5, 3)
+CHECKPOINT_KEYS = ("mlp/hidden/biases", "mlp/hidden/weights", "mlp/out/biases", "mlp/out/weights")
+
+
+# --- the model, three ways -----------------------------------------------------------------
+
+
+def tf1_mlp(x):
+    """TF1 style: two slim layers in variable scope ``mlp``; AUTO_REUSE shares them."""
+    with tf.variable_scope("mlp", reuse=tf.AUTO_REUSE):
+        net = slim.fully_connected(x, 4, scope="hidden")
+        return slim.fully_connected(net, 2, activation_fn=None, scope="out")
+
+
+# The Dense layer is written once, as code, so the lesson can show it and the exercises
+# can start from it: DENSE_CODE names its variables inside the layer's own name scope;
+# PLAIN_DENSE_CODE (q4's starter) forgets to.
+DENSE_CODE = '''\
+class Dense(tf.Module):
+    def __init__(self, units_in, units_out, activation=tf.nn.relu, name=None):
+        super().__init__(name=name)
+        with self.name_scope:
+            self.w = tf.Variable(tf.random.normal([units_in, units_out], stddev=0.5), name="weights")
+            self.b = tf.Variable(tf.zeros([units_out]), name="biases")
+        self.activation = activation
+
+    def __call__(self, x):
+        y = tf.matmul(x, self.w) + self.b
+        return self.activation(y) if self.activation else y
+'''
+
+PLAIN_DENSE_CODE = (
+    DENSE_CODE.replace("class Dense(", "class MyDense(")
+    .replace("        with self.name_scope:\n", "")
+    .replace("            self.", "        self.")
+)
+MY_DENSE_SOLUTION = DENSE_CODE.replace("class Dense(", "class MyDense(")
+TF2_NAMES = {"tf": tf2}
+
+
+def _defined(code: str, name: str):
+    return exec_solution(code, f"lesson08 {name}", TF2_NAMES)[name]
+
+
+Dense = _defined(DENSE_CODE, "Dense")
+PlainDense = _defined(PLAIN_DENSE_CODE, "MyDense")
+
+
+class MLP(tf2.Module):
+    """TF2 style: the same two layers as ``tf1_mlp``, as attributes of one module."""
+
+    def __init__(self, layer=Dense, name="mlp"):
+        super().__init__(name=name)
+        with self.name_scope:
+            self.hidden = layer(3, 4, name="hidden")
+            self.out = layer(4, 2, activation=None, name="out")
+
+    def __call__(self, x):
+        return self.out(self.hidden(x))
+
+
+def keras_mlp():
+    """The same model in Keras 3 (``tf.keras``), built for 3 inputs."""
+    return tf2.keras.Sequential(
+        [
+            tf2.keras.Input((3,)),
+            tf2.keras.layers.Dense(4, activation="relu", name="hidden"),
+            tf2.keras.layers.Dense(2, name="out"),
+        ],
+        name="mlp",
+    )
+
+
+# --- the TF1 checkpoint the port starts from --------------------------------------------------
+
+
+def save_tf1_model(path: str) -> str:
+    """Save ``tf1_mlp`` after a stand-in for training (every value + 1); return the prefix."""
+    with fresh_graph():
+        tf1_mlp(tf.placeholder(tf.float32, [None, 3]))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run([v.assign_add(tf.ones_like(v)) for v in tf.global_variables()])
+            return tf.train.Saver().save(sess, path, write_meta_graph=False)
+
+
+def tf1_checkpoint() -> str:
+    """The checks' TF1 checkpoint, saved once per process in a folder removed at exit."""
+    return saved_once("lesson08-tf1-mlp", save_tf1_model)
+
+
+def tf1_outputs(path: str, inputs: np.ndarray = SAMPLE) -> np.ndarray:
+    """What the TF1 model restored from ``path`` computes on ``inputs`` (graph and Session)."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf1_mlp(x)
+        with tf.Session() as sess:
+            tf.train.Saver().restore(sess, path)
+            return sess.run(y, {x: inputs})
+
+
+def load_by_name_map(path: str, name_map: dict) -> None:
+    """Assign each TF2 variable the checkpoint tensor its key names (``{key: variable}``)."""
+    reader = tf.train.load_checkpoint(path)
+    for key, variable in name_map.items():
+        variable.assign(reader.get_tensor(key))
+
+
+# --- what the predictions are, found by running TF ---------------------------------------------
+
+
+def variables_after_two_calls() -> int:
+    with eager():
+        model = MLP()
+        model(SAMPLE)
+        model(SAMPLE[:2])
+        return len(model.trainable_variables)
+
+
+def plain_dense_weights_name() -> str:
+    with eager():
+        return MLP(layer=PlainDense).hidden.w.name
+
+
+def keras_kernel_name() -> str:
+    with eager():
+        layer = tf2.keras.layers.Dense(4, name="hidden")
+        layer(SAMPLE)
+        return layer.kernel.name
+
+
+q1 = PredictExercise(
+    name="q1",
+    lesson="08",
+    title="Variables after two calls",
+    answer_name="q1_answer",
+    expected=variables_after_two_calls,
+    explanation=(
+        "`MLP()` made its 4 variables in `__init__`; a call only reads them. In TF2 sharing is "
+        "owning: call the same object again and it uses the same variables, with no reuse flag."
+    ),
+    wrong_answers={
+        8: (
+            "The second call makes nothing new: the variables were made once, in `__init__`, "
+            "and every call reads those same objects."
+        ),
+        2: "Each of the two Dense layers owns two variables, weights and biases.",
+        0: "The variables exist as soon as `MLP()` returns: they are made in `__init__`.",
+    },
+    hints=[
+        "Where are the tf.Variable calls: in `__init__` or in `__call__`?",
+        "Two layers, each with weights and biases.",
+    ],
+    solution_code="q1_answer = 4",
+)
+
+q2 = PredictExercise(
+    name="q2",
+    lesson="08",
+    title="A layer that does not open its own name scope",
+    answer_name="q2_answer",
+    expected=plain_dense_weights_name,
+    explanation=(
+        "A tf.Module's `name` does not prefix anything by itself: only code inside "
+        "`with self.name_scope:` is named after it. `PlainDense` makes its variables outside "
+        "its own scope, so they get only the scope that is open around them, MLP's `mlp/`."
+    ),
+    wrong_answers={
+        "mlp/hidden/weights:0": (
+            "That is what `Dense` gives, because it opens `with self.name_scope:` around its "
+            "tf.Variable calls. PlainDense does not."
+        ),
+        "weights:0": "MLP makes its layers inside `with self.name_scope:`, so `mlp/` is open around them.",
+        "hidden/weights:0": "The module's name only applies inside its own `with self.name_scope:` block.",
+    },
+    hints=[
+        "Which `with ...name_scope:` blocks are open when PlainDense calls tf.Variable?",
+        "MLP opens its own name scope around `layer(3, 4, name='hidden')`; PlainDense opens none.",
+    ],
+    solution_code='q2_answer = "mlp/weights:0"',
+)
+
+q3 = PredictExercise(
+    name="q3",
+    lesson="08",
+    title="What Keras 3 calls a kernel",
+    answer_name="q3_answer",
+    expected=keras_kernel_name,
+    explanation=(
+        "Keras 3 keeps a variable's own short name in `.name` and the layer path in `.path` "
+        "(`hidden/kernel`). There is no `:0`: a Keras variable is not a graph tensor."
+    ),
+    wrong_answers={
+        "hidden/kernel": "That is its `.path`; `.name` is only the variable's own name.",
+        "hidden/kernel:0": "That is how Keras 2 (tf_keras) named it. Keras 3 drops both the path and `:0` from `.name`.",
+        "hidden/weights": "`weights` is tf-slim's word; Keras calls a dense layer's matrix `kernel`.",
+    },
+    hints=[
+        "Keras calls the matrix `kernel` and the vector `bias`.",
+        "In Keras 3, `.name` is short and `.path` is long.",
+    ],
+    solution_code='q3_answer = "kernel"',
+)
+
+
+# --- q4: a Dense module whose names lose the layer's own scope ----------------------------------
+
+def layer_names_missing(expected_tree, learner_tree, run) -> str | None:
+    """q4: variables named ``mlp/weights`` instead of ``mlp/hidden/weights``."""
+    expected = {v.name for v in expected_tree.variables}
+    mine = [v.name for v in learner_tree.variables]
+    lost = sorted({name for name in mine if name not in expected and name.count("/") < 2})
+    if not lost:
+        return None
+    return (
+        f"your variables are called {', '.join(f'`{n}`' for n in lost)}, without the layer's "
+        "name (`hidden/`, `out/`). A tf.Module's name applies only inside `with "
+        "self.name_scope:`; open it around the tf.Variable calls in `__init__`."
+    )
+
+
+q4 = ModelExercise(
+    name="q4",
+    lesson="08",
+    title="Name a module's variables after the module",
+    function_name="MyDense",
+    starter_code=PLAIN_DENSE_CODE,
+    solution_code=MY_DENSE_SOLUTION,
+    names=TF2_NAMES,
+    make_model=lambda layer: MLP(layer=layer),
+    make_inputs=lambda tf_: (tf_.constant(SAMPLE),),
+    calls=2,
+    extra_checks=[layer_names_missing],
+    hints=[
+        "Print `[v.name for v in MLP(layer=MyDense).variables]`: which part of the name is missing?",
+        "Wrap the two tf.Variable lines in `with self.name_scope:`.",
+    ],
+    explanation=(
+        "Inside `with self.name_scope:` the variables get the module's full scope, "
+        "`mlp/hidden/`, so the TF2 names match the TF1 checkpoint's names."
+    ),
+)
+
+
+# --- q5: two towers that should share one layer -------------------------------------------------
+
+TOWERS_STARTER = '''\
+class Towers(tf.Module):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        with self.name_scope:
+            self.left_tower = Dense(3, 4, name="tower")
+            self.right_tower = Dense(3, 4, name="tower")
+
+    def __call__(self, left, right):
+        return self.left_tower(left), self.right_tower(right)
+'''
+
+TOWERS_SOLUTION = '''\
+class Towers(tf.Module):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        with self.name_scope:
+            self.tower = Dense(3, 4, name="tower")
+
+    def __call__(self, left, right):
+        return self.tower(left), self.tower(right)
+'''
+
+
+def same_name_twice(expected_tree, learner_tree, run) -> str | None:
+    """q5: two variables with one name: two layer objects where one shared object was meant."""
+    names = [v.name for v in learner_tree.variables]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if not twice:
+        return None
+    return (
+        f"two variables are both called `{twice[0]}`. TF2 neither makes names unique nor looks "
+        "variables up by name: each Dense object owns its own weights, whatever they are "
+        "called. Make one Dense and call that object on both inputs."
+    )
+
+
+q5 = ModelExercise(
+    name="q5",
+    lesson="08",
+    title="Two towers, one set of weights",
+    function_name="Towers",
+    starter_code=TOWERS_STARTER,
+    solution_code=TOWERS_SOLUTION,
+    names={**TF2_NAMES, "Dense": Dense},
+    make_model=lambda towers: towers(name="towers"),
+    make_inputs=lambda tf_: (tf_.constant(SAMPLE), tf_.constant(SAMPLE[::-1].copy())),
+    calls=2,
+    extra_checks=[same_name_twice],
+    hints=[
+        "How many Dense objects does `__init__` make? Each one owns a weights matrix.",
+        "Keep one `self.tower = Dense(3, 4, name='tower')` and call it in both places.",
+    ],
+    explanation=(
+        "One Dense object, used twice: both towers read the same two variables. That is "
+        "lesson 03's `reuse=True`, written as ownership."
+    ),
+)
+
+
+# --- q6: port the TF1 checkpoint into the Keras model by a name map ------------------------------
+
+NAME_MAP_STARTER = '''\
+def name_map(model):
+    return {v.path: v for v in model.weights}
+'''
+
+NAME_MAP_SOLUTION = '''\
+def name_map(model):
+    keras_to_slim = {"kernel": "weights", "bias": "biases"}
+    mapping = {}
+    for v in model.weights:
+        layer, kind = v.path.rsplit("/", 1)
+        mapping[f"{layer}/{keras_to_slim[kind]}"] = v
+    return mapping
+'''
+
+
+def _ported_outputs_problem(mapping, model) -> str | None:
+    if not isinstance(mapping, dict):
+        return (
+            f"`name_map` returned a {type(mapping).__name__}; return a dict "
+            "`{checkpoint name: variable}`."
+        )
+    plan = plan_restore(tf1_checkpoint(), mapping)
+    if plan.missing:
+        return (
+            f"{plan.missing[0]!r} is not a name in the checkpoint, whose names are "
+            f"{', '.join(CHECKPOINT_KEYS)}. Turn each Keras path (`mlp/hidden/kernel`) into the "
+            "slim name (`mlp/hidden/weights`)."
+        )
+    shape_problem = plan.with_status("shape differs")
+    if shape_problem:
+        entry = shape_problem[0]
+        return (
+            f"{entry.key!r} {entry.checkpoint_shape} would go into `{entry.variable}` "
+            f"{entry.graph_shape}: map weights to kernels and biases to biases."
+        )
+    if plan.unused:
+        return (
+            f"the checkpoint's {plan.unused[0]!r} is not mapped to any variable, so that "
+            "variable would keep its fresh value. Map all four names."
+        )
+    load_by_name_map(tf1_checkpoint(), mapping)
+    ported, original = model(SAMPLE).numpy(), tf1_outputs(tf1_checkpoint())
+    if not np.allclose(ported, original, atol=1e-5):
+        return "every name is mapped, but the Keras model's outputs differ from the TF1 model's."
+    return None
+
+
+def outputs_match_tf1(expected_tree, learner_tree, run) -> str | None:
+    """q6: the map loads all four tensors into the right variables: same outputs as TF1."""
+    return _ported_outputs_problem(run.outputs[0] if run.outputs else None, run.model)
+
+
+class NameMapExercise(FixExercise):
+    """The learner's ``name_map(model)`` is called on a fresh Keras model, eagerly."""
+
+    how_to_make_variables = "Return a dict of the model's own variables."
+
+    def _run(self, fn, cap) -> ModelRun:
+        run = ModelRun(input_count=1)
+        with eager():
+            run.model = keras_mlp()
+            try:
+                run.outputs.append(fn(run.model))
+            except (Exception, SystemExit) as error:  # noqa: BLE001 - learner code may raise anything
+                run.error = error
+            run.tree = ScopeTree.from_variables(run.model.weights)
+        return run
+
+
+q6 = NameMapExercise(
+    name="q6",
+    lesson="08",
+    title="Load a TF1 checkpoint into a Keras model",
+    function_name="name_map",
+    starter_code=NAME_MAP_STARTER,
+    solution_code=NAME_MAP_SOLUTION,
+    names=TF2_NAMES,
+    compare=("names", "shapes"),
+    extra_checks=[outputs_match_tf1],
+    hints=[
+        "Compare `tf.train.list_variables(CKPT)` with `[v.path for v in model.weights]`.",
+        "The layer part (`mlp/hidden`) is the same; only `kernel`/`bias` must become `weights`/`biases`.",
+    ],
+    explanation=(
+        "The map pairs each checkpoint name with the Keras variable that plays its part; "
+        "assigning by it gives the Keras model the TF1 model's values, so both compute the same."
+    ),
+)
+
+EXERCISES = (q1, q2, q3, q4, q5, q6)

@@ -1,0 +1,168 @@
+"""Exercises on TF2 objects: the learner writes a ``tf.Module`` (or Keras layer) class.
+
+The check makes one object eagerly (even when called inside a graph block), calls it
+``calls`` times on the exercise's inputs, and compares the object's variables with the
+reference's. TF2 has no reuse flags: an object shares what it owns, so a second call
+that makes new variables is a mistake this check names by itself.
+No ipywidgets here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kit import errors
+from kit.exercise import (
+    BuildExercise,
+    BuildRun,
+    Feedback,
+    Outcome,
+    _describe,
+    function_uses_placeholder,
+    is_empty_stub,
+    same_code,
+)
+from kit.tree import ScopeTree
+
+
+@dataclass
+class ModelRun(BuildRun):
+    """A BuildRun plus the object that was made and how many variables existed after each call."""
+
+    model: Any = None
+    counts: list[int] = field(default_factory=list)
+
+
+def owned_variables(model: Any) -> list:
+    """The variables a TF2 object owns: ``tf.Module`` and Keras both list them."""
+    variables = getattr(model, "variables", None)
+    if variables is None:
+        raise TypeError(
+            f"it made {type(model).__name__}, which owns no variables: subclass tf.Module "
+            "(or a Keras layer) so that TensorFlow can find them"
+        )
+    return list(variables)
+
+
+@contextlib.contextmanager
+def eager() -> Iterator[None]:
+    """Run eagerly, even inside a ``with kit.fresh_graph():`` block (TF2 objects need it)."""
+    from tensorflow.python.eager import context
+
+    with context.eager_mode():
+        yield
+
+
+def run_model(factory: Callable, make_inputs: Callable | None, calls: int, cap: int) -> ModelRun:
+    """``model = factory()``, then ``model(*inputs)`` ``calls`` times, eagerly."""
+    import tensorflow as tf
+
+    run = ModelRun()
+    created = [0]
+
+    def capped_creator(next_creator, **kwargs):
+        created[0] += 1
+        if created[0] > cap:
+            raise errors.VariableCapReached(cap)
+        return next_creator(**kwargs)
+
+    with eager():
+        try:
+            inputs = tuple(make_inputs(tf)) if make_inputs is not None else ()
+        except Exception as error:  # an exercise bug: report it as such
+            raise RuntimeError(f"make_inputs failed: {type(error).__name__}: {error}") from error
+        try:
+            with tf.variable_creator_scope(capped_creator):
+                run.model = factory()
+                if not callable(run.model):
+                    raise TypeError(
+                        f"{type(run.model).__name__} object is not callable: give the class a "
+                        "`__call__` method"
+                    )
+                for _ in range(calls):
+                    run.outputs.append(run.model(*inputs))
+                    run.counts.append(created[0])
+            run.tree = ScopeTree.from_variables(owned_variables(run.model))
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - learner code may raise anything
+            run.error = error
+    return run
+
+
+def _methods(cls: type) -> list[Callable]:
+    return [value for value in vars(cls).values() if inspect.isfunction(value)]
+
+
+class ModelExercise(BuildExercise):
+    """Write (or fix) a TF2 class; its object's variables must match the reference's.
+
+    ``make_model(cls)`` turns the learner's class into an object (for example
+    ``lambda Dense: Dense(3, 4, name="hidden")``); ``make_inputs(tf)`` gives the call's
+    arguments.
+    """
+
+    kind = "tf2 build"
+    how_to_make_variables = "Make them with tf.Variable in `__init__`."
+
+    def __init__(self, *args, make_model: Callable[[type], Any], **kwargs):
+        kwargs.setdefault("compare", ("names", "shapes"))
+        super().__init__(*args, **kwargs)
+        self.make_model = make_model
+
+    def _run(self, fn: Callable, cap: int) -> ModelRun:
+        return run_model(lambda: self.make_model(fn), self.make_inputs, self.calls, cap)
+
+    def _what(self) -> str:
+        return f"`{self.function_name}`"
+
+    def _not_attempted(self, answer: Any) -> Feedback | None:
+        if not inspect.isclass(answer):
+            return super()._not_attempted(answer)
+        methods = _methods(answer)
+        if any(function_uses_placeholder(m) for m in methods):
+            return self._feedback(
+                Outcome.NOT_ATTEMPTED,
+                f"{self._what()} still contains `____`: replace each `____` with your code, run the "
+                f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
+            )
+        if methods and all(is_empty_stub(m) for m in methods):
+            return self._feedback(
+                Outcome.NOT_ATTEMPTED,
+                f"{self._what()} has only empty methods: write them, run the cell, then "
+                f"`{self.name}.check()`.{self._hint_suggestion()}",
+            )
+        starter = self.starter_function
+        if inspect.isclass(starter) and _same_class_code(answer, starter):
+            return self._feedback(
+                Outcome.NOT_ATTEMPTED,
+                f"{self._what()} is still the starter code. Change it so that it works, run the "
+                f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
+            )
+        return None
+
+    def _shape_problem(self, answer: Any) -> str:
+        if inspect.isclass(answer):
+            return ""
+        return (
+            f"{self._what()} is {_describe(answer)}; define it as a class: "
+            f"`class {self.function_name}(tf.Module): ...`."
+        )
+
+    def _judge(self, run: ModelRun) -> Feedback:
+        if run.error is None and len(set(run.counts)) > 1:
+            grew = " -> ".join(str(c) for c in run.counts)
+            return self._feedback(
+                Outcome.INCORRECT,
+                f"calling the object again made new variables ({grew} after each call). In TF2 "
+                "an object shares the variables it owns: make them once, in `__init__`, and "
+                "only use them in `__call__`." + self._hint_suggestion(),
+            )
+        return super()._judge(run)
+
+
+def _same_class_code(a: type, b: type) -> bool:
+    mine, theirs = _methods(a), _methods(b)
+    return len(mine) == len(theirs) and all(same_code(x, y) for x, y in zip(mine, theirs))

@@ -1,0 +1,212 @@
+"""Lesson 08 exercises: solutions pass, blanks wait, typical TF2-port mistakes get their reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import kit
+from kit.checkpoints import checkpoint_variables
+from kit.exercise import Outcome, ____, exec_solution
+from kit.lessons import lesson08
+from kit.lessons.lesson08 import q1, q2, q3, q4, q5, q6
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08_variable_scope_to_tf2.ipynb"
+PREDICTS = [q1, q2, q3]
+BUILDS = [q4, q5, q6]
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated"),
+]
+
+
+def solution_value(exercise):
+    return exec_solution(exercise.solution_code, exercise.name, exercise.names)[exercise.answer_name]
+
+
+def defined(exercise, code: str):
+    return exec_solution(code, "test", exercise.names)[exercise.answer_name]
+
+
+def changed(code: str, old: str, new: str) -> str:
+    assert old in code, f"{old!r} is not in the code"
+    return code.replace(old, new)
+
+
+# --- the three outcomes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", PREDICTS + BUILDS, ids=lambda q: q.name)
+def test_solution_code_is_correct(exercise):
+    feedback = exercise.check(solution_value(exercise))
+    assert feedback.outcome is Outcome.CORRECT, feedback.text
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_placeholder_prediction_is_not_attempted(exercise):
+    assert exercise.check(____).text.startswith("Not attempted: ")
+
+
+@pytest.mark.parametrize("exercise", BUILDS, ids=lambda q: q.name)
+def test_untouched_starter_is_not_attempted(exercise):
+    feedback = exercise.check(defined(exercise, exercise.starter_code))
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "starter code" in feedback.text
+
+
+@pytest.mark.parametrize("exercise", BUILDS, ids=lambda q: q.name)
+def test_notebook_exercise_cell_is_the_starter_the_check_knows(exercise):
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    [cell] = [c for c in notebook.cells if f"exercise:{exercise.name}" in c.metadata.get("tags", [])]
+    assert cell.source.strip() == exercise.starter_code.strip()
+
+
+def test_a_class_with_a_placeholder_is_not_attempted():
+    code = changed(q4.starter_code, 'name="weights")', "name=____)")
+    assert q4.check(defined(q4, code)).outcome is Outcome.NOT_ATTEMPTED
+
+
+# --- the expected answers come from running TensorFlow ------------------------------------
+
+
+def test_predictions_are_what_tensorflow_says():
+    assert lesson08.variables_after_two_calls() == 4
+    assert lesson08.plain_dense_weights_name() == "mlp/weights:0"
+    assert lesson08.keras_kernel_name() == "kernel"
+
+
+def test_tf1_and_tf2_models_have_the_same_variable_names():
+    with kit.fresh_graph() as graph:
+        lesson08.tf1_mlp(kit.tf.placeholder(kit.tf.float32, [None, 3]))
+    tf1_names = [v.name for v in kit.ScopeTree.from_graph(graph).variables]
+    tf2_names = [v.name for v in kit.ScopeTree.from_variables(lesson08.MLP().variables).variables]
+    assert tf1_names == tf2_names == list(lesson08.CHECKPOINT_KEYS)
+
+
+def test_checkpoint_holds_the_tf1_names():
+    assert [name for name, _ in checkpoint_variables(lesson08.tf1_checkpoint())] == list(
+        lesson08.CHECKPOINT_KEYS)
+
+
+# --- typical wrong answers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "reason"),
+    [
+        (q1, 8, "The second call makes nothing new"),
+        (q2, "mlp/hidden/weights:0", "That is what `Dense` gives"),
+        (q2, "hidden/weights:0", "only applies inside its own"),
+        (q3, "hidden/kernel", "That is its `.path`"),
+        (q3, "hidden/kernel:0", "Keras 2 (tf_keras)"),
+    ],
+)
+def test_typical_wrong_predictions_get_their_reason(exercise, answer, reason):
+    feedback = exercise.check(answer)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert reason in feedback.text
+
+
+def test_dense_without_its_name_scope_is_told_to_open_it():
+    # A real edit that keeps the bug: another initial scale.
+    code = changed(q4.starter_code, "stddev=0.5", "stddev=0.1")
+    feedback = q4.check(defined(q4, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`mlp/biases`, `mlp/weights`, without the layer's name" in feedback.text
+    assert "with self.name_scope:" in feedback.text
+
+
+def test_variables_made_in_call_are_new_on_every_call():
+    code = '''\
+class MyDense(tf.Module):
+    def __init__(self, units_in, units_out, activation=tf.nn.relu, name=None):
+        super().__init__(name=name)
+        self.shape = [units_in, units_out]
+        self.activation = activation
+
+    def __call__(self, x):
+        with self.name_scope:
+            w = tf.Variable(tf.random.normal(self.shape), name="weights")
+            b = tf.Variable(tf.zeros(self.shape[1:]), name="biases")
+        y = tf.matmul(x, w) + b
+        return self.activation(y) if self.activation else y
+'''
+    feedback = q4.check(defined(q4, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "calling the object again made new variables" in feedback.text
+
+
+def test_a_function_is_not_a_module_class():
+    def make_dense():
+        return lesson08.Dense(3, 4)
+
+    feedback = q4.check(make_dense)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "define it as a class" in feedback.text
+
+
+def test_a_class_that_owns_no_variables_is_explained():
+    code = "class MyDense:\n    def __init__(self, *args, **kwargs):\n        self.args = args\n"
+    feedback = q4.check(defined(q4, code))
+    assert feedback.outcome is Outcome.ERROR
+    assert "`MyDense` needs a method `def __call__(self, ...)`" in feedback.text
+
+
+def test_two_tower_objects_are_two_sets_of_weights():
+    code = changed(q5.starter_code, "return self.left_tower(left)", "return self.left_tower(left + 0.0)")
+    feedback = q5.check(defined(q5, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "two variables are both called `towers/tower/biases`" in feedback.text
+    assert "Make one Dense and call that object on both inputs" in feedback.text
+
+
+def test_keras_paths_are_not_checkpoint_names():
+    code = changed(q6.starter_code, "model.weights", "model.trainable_variables")
+    feedback = q6.check(defined(q6, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "is not a name in the checkpoint" in feedback.text
+    assert "mlp/hidden/weights" in feedback.text
+
+
+def test_a_map_that_swaps_weights_and_biases_is_a_shape_problem():
+    code = changed(q6.solution_code, '{"kernel": "weights", "bias": "biases"}',
+                   '{"kernel": "biases", "bias": "weights"}')
+    feedback = q6.check(defined(q6, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "map weights to kernels and biases to biases" in feedback.text
+
+
+def test_a_map_of_only_the_hidden_layer_leaves_names_unused():
+    code = changed(q6.solution_code, "for v in model.weights:", "for v in model.weights[:2]:")
+    feedback = q6.check(defined(q6, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "is not mapped to any variable" in feedback.text
+
+
+def test_a_map_that_is_a_list_is_explained():
+    feedback = q6.check(defined(q6, "def name_map(model):\n    return list(model.weights)\n"))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "return a dict" in feedback.text
+
+
+def test_a_map_that_raises_is_translated():
+    code = "def name_map(model):\n    return {v.path: v for v in model.layers[5].weights}\n"
+    feedback = q6.check(defined(q6, code))
+    assert feedback.outcome is Outcome.ERROR
+    assert feedback.text.startswith("Error: `name_map` raised IndexError")
+
+
+def test_model_checks_run_eagerly_even_inside_a_graph_block():
+    with kit.fresh_graph():
+        assert q4.check(solution_value(q4)).outcome is Outcome.CORRECT
+
+
+def test_ported_keras_model_computes_what_the_tf1_model_computes():
+    model = lesson08.keras_mlp()
+    mapping = solution_value(q6)(model)
+    lesson08.load_by_name_map(lesson08.tf1_checkpoint(), mapping)
+    expected = lesson08.tf1_outputs(lesson08.tf1_checkpoint())
+    assert np.allclose(model(lesson08.SAMPLE).numpy(), expected, atol=1e-5)
