@@ -59,6 +59,8 @@ def replace_local_and_global_variable() -> None:
     }
     for name, function in fixed.items():
         original = getattr(slim_variables, name)
+        # A second apply_fixes() finds our fix in place: keep tf-slim's own function.
+        original = getattr(original, "__wrapped_original__", original)
         function.__name__ = name
         function.__doc__ = original.__doc__
         function.__wrapped_original__ = original

@@ -32,6 +32,9 @@ PLUMBING_OP_TYPES = frozenset(
 )
 
 _NUMBERED = re.compile(r"^(?P<base>.+)_(?P<index>\d+)$")
+# tf.get_variable calls a regularizer once at the root to see whether it returns None;
+# that probe (``l2_regularizer/L2Loss``) reads the variable but computes nothing used.
+_REGULARIZER_PROBE = re.compile(r"^(l1_l2|l1|l2|sum)_regularizer(_\d+)?(/|$)")
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ def _reader_ops(variable_op) -> list:
         if not op.name.startswith(own_prefix)
         and op.type not in PLUMBING_OP_TYPES
         and not PLUMBING_SEGMENTS.intersection(op.name.split("/"))
+        and not _REGULARIZER_PROBE.match(op.name)
     ]
 
 
@@ -196,7 +200,7 @@ def _regularized_variable_ops(graph) -> set[str]:
 
 
 def _is_plumbing(op, variable_op_names: set[str]) -> bool:
-    if op.type in PLUMBING_OP_TYPES:
+    if op.type in PLUMBING_OP_TYPES or _REGULARIZER_PROBE.match(op.name):
         return True
     parts = op.name.split("/")
     if PLUMBING_SEGMENTS.intersection(parts[:-1]) or parts[-1] in PLUMBING_SEGMENTS:

@@ -120,11 +120,6 @@ def test_applying_the_fixes_twice_still_works():
     assert [v.op.name for v in graph.get_collection(tf.GraphKeys.LOCAL_VARIABLES)] == ["again"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kit/compat.py: a second apply_fixes() stores the first fix, not tf-slim's "
-    "function, as __wrapped_original__",
-)
 def test_applying_the_fixes_twice_keeps_the_upstream_original():
     compat.apply_fixes()
     compat.apply_fixes()

@@ -285,11 +285,6 @@ def test_collection_filter_selects_the_variable_tree(slim_variables_tree):
     assert [v.name for v in root.walk_variables()] == ["counter"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kit/tree.py counts TF's dangling regularizer probe op (root 'l2_regularizer', "
-    "made by get_variable calling regularizer(v) once to test for None) as a reader scope",
-)
 def test_regularized_variable_used_by_one_layer_is_not_shared():
     with kit.fresh_graph() as graph:
         x = tf.placeholder(tf.float32, [None, 3])

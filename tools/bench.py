@@ -37,8 +37,12 @@ SECTIONS = ("imports", "tree", "synthetic", "notebooks", "exercises")
 KERNEL_LIMIT_BYTES = 1_000_000_000  # 1 GB: mybinder.org guarantees this much
 TREE_FLOOR = 0.05  # tree build + render may cost at most 5 % of the graph build
 SYNTHETIC_OPS = 20_000
+# The kernel's own high-water mark. Not getrusage: Linux keeps ru_maxrss across fork and
+# exec, so a kernel started by this (large) process would report this process's peak.
 RSS_PROBE = (
-    "import resource\nprint('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    "import re\n"
+    "status = open('/proc/self/status').read()\n"
+    "print('PEAK_RSS_KIB', re.search(r'VmHWM:\\s+(\\d+) kB', status)[1])"
 )
 
 
@@ -66,11 +70,12 @@ def mib(kib: float) -> str:
 # --- imports ---------------------------------------------------------------------------
 
 IMPORT_CHILD = (
-    "import resource, sys, time\n"
+    "import re, sys, time\n"
     "started = time.perf_counter()\n"
     "exec(sys.argv[1])\n"
     "seconds = time.perf_counter() - started\n"
-    "print('IMPORT', seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "status = open('/proc/self/status').read()\n"
+    "print('IMPORT', seconds, re.search(r'VmHWM:\\s+(\\d+) kB', status)[1])\n"
 )
 
 

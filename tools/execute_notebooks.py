@@ -87,6 +87,26 @@ def drop_widget_views(notebook: nbformat.NotebookNode) -> None:
                 del data[WIDGET_VIEW_MIME]
 
 
+def coalesce_streams(notebook: nbformat.NotebookNode) -> None:
+    """Join each cell's consecutive stdout (or stderr) chunks into one output.
+
+    How the kernel splits a cell's printing into messages depends on timing; joined, the
+    stored outputs are the same on every run (nbval joins them too before comparing).
+    """
+    for cell in notebook.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (output.get("output_type") == "stream" and previous is not None
+                    and previous.get("output_type") == "stream"
+                    and previous.get("name") == output.get("name")):
+                previous["text"] = previous["text"] + output["text"]
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def run_notebook(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = 600,
                  allow_errors: bool = False) -> float:
     """Execute ``notebook`` in place in a new kernel started in ``cwd``; return wall seconds.
@@ -116,6 +136,7 @@ def execute(path: Path, timeout: int = 600) -> float:
     elapsed = run_notebook(notebook, path.parent, timeout)
     notebook.metadata.pop("widgets", None)
     drop_widget_views(notebook)
+    coalesce_streams(notebook)
     nbformat.write(notebook, path)
     return elapsed
 

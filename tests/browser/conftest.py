@@ -8,6 +8,7 @@ notebook. On failure a screenshot and the server log go to ``test-artifacts/``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import urllib.request
@@ -33,6 +34,16 @@ ARTIFACTS = REPO / "test-artifacts"
 collect_ignore_glob = ["fixtures/*"]
 
 
+def require_chromium() -> None:
+    """Skip without Chromium, unless CI asks for the browser tests (then fail)."""
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)"
+    if os.environ.get("SCOPEKIT_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from playwright.sync_api import expect
 
@@ -53,8 +64,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory) -> Iterator[dict[str, JupyterServer]]:
     """JupyterLab and Notebook 7, each on its own copy of notebooks/ and the fixtures."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    require_chromium()
     base = tmp_path_factory.mktemp("jupyter")
     started: dict[str, JupyterServer] = {}
     try:
@@ -75,8 +85,7 @@ def servers(tmp_path_factory) -> Iterator[dict[str, JupyterServer]]:
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    require_chromium()
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
@@ -92,8 +101,8 @@ def front_end(request) -> str:
 def open_notebook(request, servers, chromium, front_end):
     """``open_notebook(name)``: a ``NotebookPage`` on the copy of ``name``, kernel ready.
 
-    Skips (with the reason) when the lesson does not exist yet. Afterwards the page
-    closes and the server's kernels shut down; on failure a screenshot is saved.
+    A name that is in neither notebooks/ nor the fixtures fails the test. Afterwards the
+    page closes and the server's kernels shut down; on failure a screenshot is saved.
     """
     server = servers[front_end]
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -102,7 +111,8 @@ def open_notebook(request, servers, chromium, front_end):
 
     def opener(name: str) -> NotebookPage:
         if not (server.root_dir / name).exists():
-            pytest.skip(f"{name} does not exist yet (notebooks/ or tests/browser/fixtures/)")
+            pytest.fail(f"{name} is in neither notebooks/ nor tests/browser/fixtures/",
+                        pytrace=False)
         return NotebookPage(page, server).open(name)
 
     yield opener
