@@ -8,12 +8,12 @@ from kit.quiet_tf import fresh_graph, import_tensorflow
 
 tf, slim = import_tensorflow()
 
-from kit import compat  # noqa: E402
+from kit import compat
 
 compat.apply_fixes()
 
-from kit.render import ViewOptions, render_html, render_text  # noqa: E402
-from kit.tree import ScopeTree  # noqa: E402
-from kit.display import show  # noqa: E402
+from kit.display import show
+from kit.render import ViewOptions, render_html, render_text
+from kit.tree import ScopeTree
 
 __all__ = ["ScopeTree", "ViewOptions", "fresh_graph", "render_html", "render_text", "show", "slim", "tf"]

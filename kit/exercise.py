@@ -607,6 +607,20 @@ def _value_graph_status(value: Any, graph: Any) -> str:
     return ""
 
 
+class VariableCap:
+    """A variable creator (for ``variable_creator_scope``) that raises after ``cap`` variables."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.created = 0
+
+    def __call__(self, next_creator, **kwargs):
+        self.created += 1
+        if self.created > self.cap:
+            raise errors.VariableCapReached(self.cap)
+        return next_creator(**kwargs)
+
+
 def run_build(fn: Callable, make_inputs: Callable | None, calls: int, cap: int = DEFAULT_VARIABLE_CAP) -> BuildRun:
     """Call ``fn(*inputs)`` ``calls`` times in a fresh graph, stopping after ``cap`` variables."""
     import tensorflow.compat.v1 as tf1
@@ -614,14 +628,7 @@ def run_build(fn: Callable, make_inputs: Callable | None, calls: int, cap: int =
     import kit
 
     run = BuildRun()
-    created = [0]
-
-    def capped_creator(next_creator, **kwargs):
-        created[0] += 1
-        if created[0] > cap:
-            raise errors.VariableCapReached(cap)
-        return next_creator(**kwargs)
-
+    capped_creator = VariableCap(cap)
     with kit.fresh_graph() as graph:
         try:
             inputs = tuple(make_inputs(tf1)) if make_inputs is not None else ()

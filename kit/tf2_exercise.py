@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kit import errors
 from kit.exercise import (
     BuildExercise,
     BuildRun,
     Feedback,
     Outcome,
+    VariableCap,
     _describe,
     function_uses_placeholder,
     is_empty_stub,
@@ -62,14 +62,7 @@ def run_model(factory: Callable, make_inputs: Callable | None, calls: int, cap: 
     import tensorflow as tf
 
     run = ModelRun()
-    created = [0]
-
-    def capped_creator(next_creator, **kwargs):
-        created[0] += 1
-        if created[0] > cap:
-            raise errors.VariableCapReached(cap)
-        return next_creator(**kwargs)
-
+    capped_creator = VariableCap(cap)
     with eager():
         try:
             inputs = tuple(make_inputs(tf)) if make_inputs is not None else ()
@@ -85,7 +78,7 @@ def run_model(factory: Callable, make_inputs: Callable | None, calls: int, cap: 
                     )
                 for _ in range(calls):
                     run.outputs.append(run.model(*inputs))
-                    run.counts.append(created[0])
+                    run.counts.append(capped_creator.created)
             run.tree = ScopeTree.from_variables(owned_variables(run.model))
         except (Exception, SystemExit) as error:  # noqa: BLE001 - learner code may raise anything
             run.error = error

@@ -155,6 +155,18 @@ def test_a_class_that_owns_no_variables_is_explained():
     assert "`MyDense` needs a method `def __call__(self, ...)`" in feedback.text
 
 
+def test_a_class_that_makes_variables_without_end_is_stopped():
+    code = (
+        "class MyDense(tf.Module):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(name='hidden')\n"
+        "        self.weights = [tf.Variable(0.0) for _ in range(10_000)]\n"
+    )
+    feedback = q4.check(defined(q4, code))
+    assert feedback.outcome is Outcome.ERROR
+    assert "more than" in feedback.text and "variables, so the check stopped it" in feedback.text
+
+
 def test_two_tower_objects_are_two_sets_of_weights():
     code = changed(q5.starter_code, "return self.left_tower(left)", "return self.left_tower(left + 0.0)")
     feedback = q5.check(defined(q5, code))
