@@ -9,7 +9,7 @@ Keras model, and both models must then give the same outputs on the same input.
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf2
+import tensorflow as tf
 
 from kit.checkpoints import plan_restore, saved_once
 from kit.exercise import FixExercise, PredictExercise, exec_solution
@@ -17,7 +17,7 @@ from kit.quiet_tf import fresh_graph, import_tensorflow
 from kit.tf2_exercise import ModelExercise, ModelRun, eager
 from kit.tree import ScopeTree
 
-tf, slim = import_tensorflow()
+tf1, slim = import_tensorflow()
 
 SAMPLE = np.linspace(-1.0, 1.0, 15, dtype=np.float32).reshape(5, 3)
 CHECKPOINT_KEYS = ("mlp/hidden/biases", "mlp/hidden/weights", "mlp/out/biases", "mlp/out/weights")
@@ -28,7 +28,7 @@ CHECKPOINT_KEYS = ("mlp/hidden/biases", "mlp/hidden/weights", "mlp/out/biases", 
 
 def tf1_mlp(x):
     """TF1 style: two slim layers in variable scope ``mlp``; AUTO_REUSE shares them."""
-    with tf.variable_scope("mlp", reuse=tf.AUTO_REUSE):
+    with tf1.variable_scope("mlp", reuse=tf1.AUTO_REUSE):
         net = slim.fully_connected(x, 4, scope="hidden")
         return slim.fully_connected(net, 2, activation_fn=None, scope="out")
 
@@ -56,7 +56,7 @@ PLAIN_DENSE_CODE = (
     .replace("            self.", "        self.")
 )
 MY_DENSE_SOLUTION = DENSE_CODE.replace("class Dense(", "class MyDense(")
-TF2_NAMES = {"tf": tf2}
+TF2_NAMES = {"tf": tf}
 
 
 def _defined(code: str, name: str):
@@ -67,7 +67,7 @@ Dense = _defined(DENSE_CODE, "Dense")
 PlainDense = _defined(PLAIN_DENSE_CODE, "MyDense")
 
 
-class MLP(tf2.Module):
+class MLP(tf.Module):
     """TF2 style: the same two layers as ``tf1_mlp``, as attributes of one module."""
 
     def __init__(self, layer=Dense, name="mlp"):
@@ -82,11 +82,11 @@ class MLP(tf2.Module):
 
 def keras_mlp():
     """The same model in Keras 3 (``tf.keras``), built for 3 inputs."""
-    return tf2.keras.Sequential(
+    return tf.keras.Sequential(
         [
-            tf2.keras.Input((3,)),
-            tf2.keras.layers.Dense(4, activation="relu", name="hidden"),
-            tf2.keras.layers.Dense(2, name="out"),
+            tf.keras.Input((3,)),
+            tf.keras.layers.Dense(4, activation="relu", name="hidden"),
+            tf.keras.layers.Dense(2, name="out"),
         ],
         name="mlp",
     )
@@ -98,11 +98,11 @@ def keras_mlp():
 def save_tf1_model(path: str) -> str:
     """Save ``tf1_mlp`` after a stand-in for training (every value + 1); return the prefix."""
     with fresh_graph():
-        tf1_mlp(tf.placeholder(tf.float32, [None, 3]))
-        with tf.Session() as sess:
-            sess.run(tf.global_variables_initializer())
-            sess.run([v.assign_add(tf.ones_like(v)) for v in tf.global_variables()])
-            return tf.train.Saver().save(sess, path, write_meta_graph=False)
+        tf1_mlp(tf1.placeholder(tf1.float32, [None, 3]))
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            sess.run([v.assign_add(tf1.ones_like(v)) for v in tf1.global_variables()])
+            return tf1.train.Saver().save(sess, path, write_meta_graph=False)
 
 
 def tf1_checkpoint() -> str:
@@ -113,10 +113,10 @@ def tf1_checkpoint() -> str:
 def tf1_outputs(path: str, inputs: np.ndarray = SAMPLE) -> np.ndarray:
     """What the TF1 model restored from ``path`` computes on ``inputs`` (graph and Session)."""
     with fresh_graph():
-        x = tf.placeholder(tf.float32, [None, 3])
+        x = tf1.placeholder(tf1.float32, [None, 3])
         y = tf1_mlp(x)
-        with tf.Session() as sess:
-            tf.train.Saver().restore(sess, path)
+        with tf1.Session() as sess:
+            tf1.train.Saver().restore(sess, path)
             return sess.run(y, {x: inputs})
 
 
@@ -145,7 +145,7 @@ def plain_dense_weights_name() -> str:
 
 def keras_kernel_name() -> str:
     with eager():
-        layer = tf2.keras.layers.Dense(4, name="hidden")
+        layer = tf.keras.layers.Dense(4, name="hidden")
         layer(SAMPLE)
         return layer.kernel.name
 
