@@ -45,25 +45,59 @@ def store(tmp_path, monkeypatch) -> Path:
     return path
 
 
+# Root ignores folder permissions through CAP_DAC_OVERRIDE and friends. A child started
+# by setpriv without them in its bounding set meets the permissions like any user.
+WITHOUT_ROOT_OVERRIDES = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+LOCKED_CHILD = textwrap.dedent(
+    """
+    import importlib.util, json, sys, warnings
+    spec = importlib.util.spec_from_file_location("progress_child", sys.argv[1])
+    progress = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = progress
+    spec.loader.exec_module(progress)
+    question, outcome, times = sys.argv[2], sys.argv[3], int(sys.argv[4])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(times):
+            progress.record("01", question, outcome)
+    print(json.dumps({"warnings": [str(w.message) for w in caught],
+                      "loaded": progress.load()}))
+    """
+)
+
+
 @pytest.fixture
 def read_only_dir(tmp_path):
-    """A folder this process cannot create files in (chmod, or chattr +i when root)."""
+    """A folder that cannot take new files, and ``record`` run by a process that sees it so.
+
+    ``lock()`` makes the folder read-only (chmod 500); ``record_in_child(store, question,
+    outcome, times)`` records in a new process (as root: one without the capabilities that
+    override folder permissions) and returns its warnings and what it then loads.
+    """
     folder = tmp_path / "locked"
     folder.mkdir()
-    made_immutable = False
+    prefix: list[str] = []
 
     def lock():
-        nonlocal made_immutable
         folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
-        if _can_create_file_in(folder) and shutil.which("chattr"):
-            made_immutable = subprocess.run(["chattr", "+i", str(folder)],
-                                            check=False, capture_output=True).returncode == 0
-        if _can_create_file_in(folder):
-            pytest.skip("cannot make a read-only folder here (root without chattr +i)")
+        if _can_create_file_in(folder):  # root
+            if shutil.which("setpriv") is None:
+                pytest.skip("root, and no setpriv to drop the permission override")
+            prefix[:] = WITHOUT_ROOT_OVERRIDES
+            if _child_can_create_file_in(folder, prefix):
+                pytest.skip("cannot make a read-only folder here (setpriv kept root's override)")
 
-    yield SimpleNamespace(path=folder, lock=lock)
-    if made_immutable:
-        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    def record_in_child(store: Path, question: str, outcome: str, times: int) -> dict:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", LOCKED_CHILD, str(PROGRESS_FILE), question,
+             outcome, str(times)],
+            env={**os.environ, "SCOPEKIT_PROGRESS": str(store)},
+            capture_output=True, text=True, check=True,
+        )
+        return json.loads(done.stdout)
+
+    yield SimpleNamespace(path=folder, lock=lock, record_in_child=record_in_child)
     folder.chmod(stat.S_IRWXU)
 
 
@@ -75,6 +109,15 @@ def _can_create_file_in(folder: Path) -> bool:
         return False
     probe.unlink()
     return True
+
+
+def _child_can_create_file_in(folder: Path, prefix: list[str]) -> bool:
+    probe = folder / ".probe"
+    code = "import sys; open(sys.argv[1], 'w').close()"
+    made = subprocess.run([*prefix, sys.executable, "-c", code, str(probe)],
+                          capture_output=True, check=False).returncode == 0
+    probe.unlink(missing_ok=True)
+    return made
 
 
 def caught_warnings(action) -> list[warnings.WarningMessage]:
@@ -184,16 +227,14 @@ def test_a_second_corrupt_file_does_not_overwrite_the_first_one_set_aside(progre
     assert (store.parent / "progress.json.corrupt-2").read_text() == '{"lessons": ["wrong shape"]}'
 
 
-def test_corrupt_file_that_cannot_be_moved_is_left_untouched(progress, read_only_dir,
-                                                             monkeypatch):
+def test_corrupt_file_that_cannot_be_moved_is_left_untouched(read_only_dir):
     store = read_only_dir.path / "progress.json"
     store.write_text("garbage")
     read_only_dir.lock()
-    monkeypatch.setenv("SCOPEKIT_PROGRESS", str(store))
-    caught = caught_warnings(lambda: [progress.record("01", "q1", "correct") for _ in range(2)])
-    assert len(caught) == 1 and "left untouched" in str(caught[0].message)
+    child = read_only_dir.record_in_child(store, "q1", "correct", times=2)
+    assert len(child["warnings"]) == 1 and "left untouched" in child["warnings"][0]
     assert store.read_text() == "garbage"
-    assert progress.load()["01"]["q1"]["attempts"] == 2  # kept in memory
+    assert child["loaded"]["01"]["q1"]["attempts"] == 2  # kept in memory
 
 
 def test_read_only_folder_keeps_progress_in_memory_with_one_warning(progress, read_only_dir,
@@ -203,13 +244,12 @@ def test_read_only_folder_keeps_progress_in_memory_with_one_warning(progress, re
     progress.record("01", "q1", "correct")  # saved while the folder is writable
     read_only_dir.lock()
     before = store.read_text()
-    caught = caught_warnings(lambda: [progress.record("01", "q2", "incorrect")
-                                      for _ in range(5)])
-    assert len(caught) == 1
-    assert "kept in memory" in str(caught[0].message)
-    assert "SCOPEKIT_PROGRESS" in str(caught[0].message)
+    child = read_only_dir.record_in_child(store, "q2", "incorrect", times=5)
+    assert len(child["warnings"]) == 1
+    assert "kept in memory" in child["warnings"][0]
+    assert "SCOPEKIT_PROGRESS" in child["warnings"][0]
     assert store.read_text() == before
-    loaded = progress.load()["01"]
+    loaded = child["loaded"]["01"]
     assert loaded["q1"]["ever_correct"] and loaded["q2"]["attempts"] == 5
 
 
