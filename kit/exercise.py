@@ -214,12 +214,13 @@ def function_uses_placeholder(fn: Any) -> bool:
 
 
 _NO_OP_INSTRUCTIONS = frozenset({"RESUME", "NOP", "CACHE"})
+_STUB_BYTECODE_LIMIT = 32  # bytes; an empty body compiles to 4-6 (RESUME, return None)
 
 
 def is_empty_stub(fn: Any) -> bool:
     """True for ``def f(...): pass`` (or ``...``, or only a docstring): a stub nobody filled in."""
     code = getattr(fn, "__code__", None)
-    if code is None:
+    if code is None or len(code.co_code) > _STUB_BYTECODE_LIMIT:  # skip disassembling real code
         return False
     steps = [
         (i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _NO_OP_INSTRUCTIONS

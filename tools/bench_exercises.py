@@ -18,8 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from execute_notebooks import isolated_progress_store  # tools/ is this script's folder
+
 import kit
 from kit.exercise import BuildExercise, PredictExercise
+from kit.lessons import lesson08
+from kit.tf2_exercise import ModelExercise, eager
 
 FLOOR = 2.0
 
@@ -39,7 +43,8 @@ def build(images):
 
 
 def exercises() -> list[BuildExercise | PredictExercise]:
-    """A two-tower sharing exercise, a VGG-16 build, and a predict exercise that runs TF."""
+    """Two-tower sharing (TF1 graph and TF2 objects), VGG-16, a predict exercise that runs
+    TF, and lesson 08's checkpoint port (load by a name map, compare with the TF1 model)."""
 
     def name_in_nest() -> str:
         with kit.fresh_graph(), kit.tf.name_scope("foo"), kit.tf.variable_scope("goo"):
@@ -55,6 +60,8 @@ def exercises() -> list[BuildExercise | PredictExercise]:
             make_inputs=lambda tf: (tf.placeholder(tf.float32, [1, 224, 224, 3]),),
         ),
         PredictExercise(name="predict", lesson="bench", answer_name="a", expected=name_in_nest),
+        lesson08.q5,
+        lesson08.q6,
     ]
 
 
@@ -68,7 +75,24 @@ def _median_ms(action: Callable[[], object], repeats: int) -> float:
 
 
 def _reference_build(exercise: BuildExercise) -> None:
+    """What any check of ``exercise`` must do with the solution, and no more."""
     function = exercise.reference_function
+    if isinstance(exercise, ModelExercise):  # the TF2 object, called eagerly
+        import tensorflow as tf2
+
+        with eager():
+            model = exercise.make_model(function)
+            inputs = exercise.make_inputs(tf2) if exercise.make_inputs else ()
+            for _ in range(exercise.calls):
+                model(*inputs)
+        return
+    if isinstance(exercise, lesson08.NameMapExercise):  # port, then both models' outputs
+        with eager():
+            model = lesson08.keras_mlp()
+            lesson08.load_by_name_map(lesson08.tf1_checkpoint(), function(model))
+            model(lesson08.SAMPLE)
+        lesson08.tf1_outputs(lesson08.tf1_checkpoint())
+        return
     with kit.fresh_graph():
         inputs = exercise.make_inputs(kit.tf) if exercise.make_inputs else ()
         for _ in range(exercise.calls):
@@ -94,7 +118,7 @@ def measure(exercise, repeats: int = 5) -> dict:
         assert feedback.correct, str(feedback)
         warm = _median_ms(lambda: exercise.check(solution), repeats)
     return {
-        "exercise": exercise.name,
+        "exercise": exercise.name if exercise.lesson == "bench" else f"{exercise.lesson} {exercise.name}",
         "reference_ms": reference,
         "first_check_ms": first,
         "warm_check_ms": warm,
@@ -117,7 +141,8 @@ def table(rows: list[dict]) -> str:
 
 def main(repeats: int = 5) -> list[dict]:
     """Print the table and return its rows (for tools/bench.py)."""
-    rows = [measure(exercise, repeats) for exercise in exercises()]
+    with isolated_progress_store():  # the checks record outcomes: keep them out of yours
+        rows = [measure(exercise, repeats) for exercise in exercises()]
     print(f"check() overhead (medians of {repeats} runs; this machine's timings vary about 2x)")
     print(table(rows))
     return rows
