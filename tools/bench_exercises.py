@@ -1,7 +1,7 @@
 """How much does ``check()`` add over building the reference graph itself?
 
-For a few representative exercises this times, as medians of several runs:
-- reference build: calling the solution function in a fresh graph (what any check must do);
+For a few representative exercises this times, as medians of interleaved runs:
+- reference build: running the solution (a fresh graph, or eagerly for TF2): what any check must do;
 - check (first): the first ``check()``, which also builds and caches the reference tree;
 - check (warm): a later ``check()`` of a correct answer: learner build + tree + diff.
 The floor is warm check <= 2x the reference build. ``main()`` prints a table;
@@ -65,13 +65,24 @@ def exercises() -> list[BuildExercise | PredictExercise]:
     ]
 
 
-def _median_ms(action: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def _interleaved_medians_ms(first: Callable[[], object], second: Callable[[], object],
+                           repeats: int) -> tuple[float, float]:
+    """Median ms of each action, timed in alternation so load swings hit both alike.
+
+    Millisecond-sized actions get more rounds (at least 50): their medians need them.
+    """
+    times: tuple[list[float], list[float]] = ([], [])
+    rounds = repeats
+    while True:
+        for action, samples in zip((first, second), times):
+            start = time.perf_counter()
+            action()
+            samples.append((time.perf_counter() - start) * 1000)
+        if len(times[0]) >= rounds:
+            if statistics.median(times[0]) < 20 and rounds < 50:
+                rounds = 50
+                continue
+            return statistics.median(times[0]), statistics.median(times[1])
 
 
 def _reference_build(exercise: BuildExercise) -> None:
@@ -102,21 +113,20 @@ def _reference_build(exercise: BuildExercise) -> None:
 def measure(exercise, repeats: int = 5) -> dict:
     """Times in milliseconds for one exercise (see the module docstring)."""
     if isinstance(exercise, PredictExercise):
-        source = exercise._expected_source
-        reference = _median_ms(source, repeats)
         start = time.perf_counter()
-        answer = exercise.expected
-        first = (time.perf_counter() - start) * 1000 + _median_ms(lambda: exercise.check(answer), 1)
-        warm = _median_ms(lambda: exercise.check(answer), repeats)
+        answer = exercise.expected  # the first check computes this; later ones reuse it
+        exercise.check(answer)
+        first = (time.perf_counter() - start) * 1000
+        reference, warm = _interleaved_medians_ms(
+            exercise._expected_source, lambda: exercise.check(answer), repeats)
     else:
-        exercise.reference_function  # noqa: B018 - exec the solution once, outside the timings
-        reference = _median_ms(lambda: _reference_build(exercise), repeats)
-        solution = exercise.reference_function
+        solution = exercise.reference_function  # exec the solution once, outside the timings
         start = time.perf_counter()
         feedback = exercise.check(solution)
         first = (time.perf_counter() - start) * 1000
         assert feedback.correct, str(feedback)
-        warm = _median_ms(lambda: exercise.check(solution), repeats)
+        reference, warm = _interleaved_medians_ms(
+            lambda: _reference_build(exercise), lambda: exercise.check(solution), repeats)
     return {
         "exercise": exercise.name if exercise.lesson == "bench" else f"{exercise.lesson} {exercise.name}",
         "reference_ms": reference,
@@ -143,7 +153,8 @@ def main(repeats: int = 5) -> list[dict]:
     """Print the table and return its rows (for tools/bench.py)."""
     with isolated_progress_store():  # the checks record outcomes: keep them out of yours
         rows = [measure(exercise, repeats) for exercise in exercises()]
-    print(f"check() overhead (medians of {repeats} runs; this machine's timings vary about 2x)")
+    print(f"check() overhead (medians of {repeats} or more interleaved runs; timings here "
+          "vary about 2x)")
     print(table(rows))
     return rows
 
