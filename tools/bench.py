@@ -39,11 +39,8 @@ TREE_FLOOR = 0.05  # tree build + render may cost at most 5 % of the graph build
 SYNTHETIC_OPS = 20_000
 # The kernel's own high-water mark. Not getrusage: Linux keeps ru_maxrss across fork and
 # exec, so a kernel started by this (large) process would report this process's peak.
-RSS_PROBE = (
-    "import re\n"
-    "status = open('/proc/self/status').read()\n"
-    "print('PEAK_RSS_KIB', re.search(r'VmHWM:\\s+(\\d+) kB', status)[1])"
-)
+PEAK_RSS_KIB_EXPR = "re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())[1]"
+RSS_PROBE = f"import re\nprint('PEAK_RSS_KIB', {PEAK_RSS_KIB_EXPR})"
 
 
 def median_seconds(action: Callable[[], object], repeats: int) -> tuple[float, object]:
@@ -74,8 +71,7 @@ IMPORT_CHILD = (
     "started = time.perf_counter()\n"
     "exec(sys.argv[1])\n"
     "seconds = time.perf_counter() - started\n"
-    "status = open('/proc/self/status').read()\n"
-    "print('IMPORT', seconds, re.search(r'VmHWM:\\s+(\\d+) kB', status)[1])\n"
+    f"print('IMPORT', seconds, {PEAK_RSS_KIB_EXPR})\n"
 )
 
 
