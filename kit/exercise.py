@@ -747,26 +747,39 @@ class BuildExercise(Exercise):
                 f"{self._what()} is not defined yet: run the exercise cell that defines "
                 f"`def {self.function_name}(...)`, then `{self.name}.check()`.",
             )
-        if answer is ____ or (callable(answer) and function_uses_placeholder(answer)):
+        if self._uses_placeholder(answer):
             return self._feedback(
                 Outcome.NOT_ATTEMPTED,
                 f"{self._what()} still contains `____`: replace each `____` with your code, run the "
                 f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
             )
-        if callable(answer) and is_empty_stub(answer):
+        if self._is_empty(answer):
             return self._feedback(
                 Outcome.NOT_ATTEMPTED,
-                f"{self._what()} is still an empty stub: write its body, run the cell, then "
+                f"{self._what()} {self._empty_advice(answer)}, run the cell, then "
                 f"`{self.name}.check()`.{self._hint_suggestion()}",
             )
         starter = self.starter_function
-        if starter is not None and callable(answer) and same_code(answer, starter):
+        if starter is not None and self._is_starter(answer, starter):
             return self._feedback(
                 Outcome.NOT_ATTEMPTED,
                 f"{self._what()} is still the starter code. Change it so that it works, run the "
                 f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
             )
         return None
+
+    # What "untouched" means for an answer; ModelExercise extends these to classes.
+    def _uses_placeholder(self, answer: Any) -> bool:
+        return answer is ____ or (callable(answer) and function_uses_placeholder(answer))
+
+    def _is_empty(self, answer: Any) -> bool:
+        return callable(answer) and is_empty_stub(answer)
+
+    def _empty_advice(self, answer: Any) -> str:
+        return "is still an empty stub: write its body"
+
+    def _is_starter(self, answer: Any, starter: Any) -> bool:
+        return callable(answer) and same_code(answer, starter)
 
     def _shape_problem(self, answer: Any) -> str:
         """Why ``answer`` cannot be called like the reference, or ''."""

@@ -111,30 +111,26 @@ class ModelExercise(BuildExercise):
     def _what(self) -> str:
         return f"`{self.function_name}`"
 
-    def _not_attempted(self, answer: Any) -> Feedback | None:
-        if not inspect.isclass(answer):
-            return super()._not_attempted(answer)
-        methods = _methods(answer)
-        if any(function_uses_placeholder(m) for m in methods):
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"{self._what()} still contains `____`: replace each `____` with your code, run the "
-                f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
-            )
-        if methods and all(is_empty_stub(m) for m in methods):
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"{self._what()} has only empty methods: write them, run the cell, then "
-                f"`{self.name}.check()`.{self._hint_suggestion()}",
-            )
-        starter = self.starter_function
-        if inspect.isclass(starter) and _same_class_code(answer, starter):
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"{self._what()} is still the starter code. Change it so that it works, run the "
-                f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
-            )
-        return None
+    def _uses_placeholder(self, answer: Any) -> bool:
+        if inspect.isclass(answer):
+            return any(function_uses_placeholder(m) for m in _methods(answer))
+        return super()._uses_placeholder(answer)
+
+    def _is_empty(self, answer: Any) -> bool:
+        if inspect.isclass(answer):
+            methods = _methods(answer)
+            return bool(methods) and all(is_empty_stub(m) for m in methods)
+        return super()._is_empty(answer)
+
+    def _empty_advice(self, answer: Any) -> str:
+        if inspect.isclass(answer):
+            return "has only empty methods: write them"
+        return super()._empty_advice(answer)
+
+    def _is_starter(self, answer: Any, starter: Any) -> bool:
+        if inspect.isclass(answer):
+            return inspect.isclass(starter) and _same_class_code(answer, starter)
+        return super()._is_starter(answer, starter)
 
     def _shape_problem(self, answer: Any) -> str:
         if inspect.isclass(answer):

@@ -38,6 +38,13 @@ def test_a_class_with_a_placeholder_is_not_attempted():
     assert q4.check(defined(q4, code)).outcome is Outcome.NOT_ATTEMPTED
 
 
+def test_a_class_with_only_empty_methods_is_not_attempted():
+    code = "class MyDense(tf.Module):\n    def __init__(self, *args, **kwargs):\n        pass\n"
+    feedback = q4.check(defined(q4, code))
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "`MyDense` has only empty methods" in feedback.text
+
+
 # --- the expected answers come from running TensorFlow ------------------------------------
 
 
