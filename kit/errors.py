@@ -1,7 +1,7 @@
 """Translate the errors learners meet into the concept behind them and what to change.
 
 A table of rules, each ``(exception types, regex on the message) -> (concept, what to
-change, FACTS ids)``. ``translate(exc)`` picks the first rule that matches; unknown errors
+change, the lessons that show it)``. ``translate(exc)`` picks the first rule that matches; unknown errors
 still get a friendly generic translation that keeps the original type and text.
 No UI here: kit.exercise turns a Translation into a message.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_MESSAGE_CHARS = 400
@@ -23,7 +24,7 @@ class Translation:
     message: str
     concept: str
     change: str
-    facts: tuple[str, ...] = ()
+    lessons: tuple[str, ...] = ()
     known: bool = True
 
     @property
@@ -32,8 +33,15 @@ class Translation:
         return f"{self.error_type}: {self.message}" if self.message else self.error_type
 
     @property
-    def facts_note(self) -> str:
-        return f"(FACTS {', '.join(self.facts)})" if self.facts else ""
+    def lessons_note(self) -> str:
+        """Where the lessons show this error, e.g. "Lesson 02 (Reuse modes) shows it."."""
+        if not self.lessons:
+            return ""
+        from kit.lessons import lesson
+
+        named = [f"lesson {n} ({lesson(n).title})" for n in self.lessons]
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        return f"{listed[0].upper()}{listed[1:]} {'shows' if len(named) == 1 else 'show'} it."
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,24 @@ class Rule:
     pattern: str
     concept: str
     change: str
-    facts: tuple[str, ...] = ()
+    lessons: tuple[str, ...] = ()
+    #: a message this rule must translate (tests check that no earlier rule takes it)
+    example: str = ""
+    #: applies only where this is true of the context the error happened in
+    when: Callable[[ErrorContext], bool] | None = None
+
+    def matches(self, exc: BaseException, message: str, context: ErrorContext) -> re.Match | None:
+        if not isinstance(exc, self.types) or (self.when is not None and not self.when(context)):
+            return None
+        return re.search(self.pattern, message)
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """What the engine knows about where an error happened."""
+
+    #: the graph's root variable scope was left reusing (``reuse_variables()`` at the top)
+    root_scope_reusing: bool = False
 
 
 class VariableCapReached(RuntimeError):
@@ -62,21 +87,13 @@ _TF1_ONLY_NAMES = (
     "|random_normal|truncated_normal|to_float|variables_initializer|model_variables"
 )
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        (VariableCapReached,),
-        r"more than (?P<cap>[\d,]+) variables",
-        "runaway variable creation",
-        "Your code made more than {cap} variables, so the check stopped it. Look for a loop "
-        "or recursion that calls tf.get_variable / tf.Variable / a slim layer without end.",
-    ),
-    Rule(
-        (TypeError,),
-        r"'(?P<cls>\w+)' object is not callable",
-        "calling an object whose class has no __call__",
-        "Code called a `{cls}` object like a function, so `{cls}` needs a method "
-        "`def __call__(self, ...)` that computes its output (a tf.Module gets none by itself).",
-    ),
+# The rules in groups by topic. Order matters only inside a group and is one rule:
+# a specific pattern comes before a more general one that would also match it (the
+# top-level reuse trap before "does not exist", a lambda before any invalid scope name,
+# `scope=` before any unexpected keyword). Each rule's ``example`` is a message it must
+# translate; tests/test_errors.py checks that no earlier rule takes it.
+# Creating, fetching and sharing variables (variable_scope, get_variable).
+SHARING_RULES: tuple[Rule, ...] = (
     Rule(
         (ValueError,),
         r"Variable (?P<var>\S+) already exists, disallowed",
@@ -85,7 +102,21 @@ RULES: tuple[Rule, ...] = (
         "To share it, open the variable_scope of the second call with `reuse=True` "
         "(or `reuse=tf.AUTO_REUSE` for every call); to keep two copies, give the second call "
         "its own scope name.",
-        ("DUP04", "SH01", "RU08"),
+        ("02", "03"),
+        example='Variable goo/w already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?',
+    ),
+    Rule(
+        (ValueError,),
+        r"Variable (?P<var>\S+) does not exist, or was not created with tf\.get_variable",
+        "reuse_variables() at the top level poisons the whole graph",
+        "`tf.get_variable_scope().reuse_variables()` was called outside any named scope, "
+        "so every later new variable in this graph fails. Call `reuse_variables()` on a "
+        "named scope (`with tf.variable_scope('tower') as scope:`), or use "
+        "`reuse=tf.AUTO_REUSE`.",
+        ("02",),
+        example="Variable b does not exist, or was not created with tf.get_variable(). Did "
+        "you mean to set reuse=tf.AUTO_REUSE in VarScope?",
+        when=lambda context: context.root_scope_reusing,
     ),
     Rule(
         (ValueError,),
@@ -95,7 +126,8 @@ RULES: tuple[Rule, ...] = (
         "first with reuse off (the first tower), or use `reuse=tf.AUTO_REUSE`. A variable made "
         "with tf.Variable can never be fetched this way, and a scope nested inside a reusing "
         "scope stays reusing even with `reuse=False`.",
-        ("DUP05", "DUP06", "RU04"),
+        ("02",),
+        example='Variable s/q does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?',
     ),
     Rule(
         (ValueError,),
@@ -105,7 +137,8 @@ RULES: tuple[Rule, ...] = (
         "`{var}` already exists with shape {found}, and this call asked for {asked}. Sharing "
         "(reuse=True or AUTO_REUSE) returns the existing variable, so every call must ask for "
         "the same shape: check the input depth or the kernel size of the second call.",
-        ("DUP07", "DUP11"),
+        ("02",),
+        example='Trying to share variable s/p, but specified shape (3, 2) and found shape (2, 3).',
     ),
     Rule(
         (ValueError,),
@@ -114,7 +147,8 @@ RULES: tuple[Rule, ...] = (
         "a shared variable has one dtype",
         "`{var}` already exists as {found}, and this call asked for {asked}. Pass the same "
         "`dtype=` in every call that shares it.",
-        ("DUP08",),
+        ("02",),
+        example='Trying to share variable s/p, but specified dtype int32 and found dtype float32.',
     ),
     Rule(
         (ValueError,),
@@ -122,7 +156,8 @@ RULES: tuple[Rule, ...] = (
         "a new variable needs a shape",
         "tf.get_variable('{var}') creates a new variable here, so it needs `shape=[...]` (or an "
         "initializer that carries a value). Only with reuse on may the shape be left out.",
-        ("DUP10", "DUP09"),
+        ("02",),
+        example="Variable noshape did not get an initializer, so its 'shape' argument must be specified.",
     ),
     Rule(
         (ValueError,),
@@ -130,7 +165,8 @@ RULES: tuple[Rule, ...] = (
         "reuse needs a scope name",
         "Give the scope a name: `tf.variable_scope('tower', reuse=True)`, or call "
         "`scope.reuse_variables()` inside a named scope.",
-        ("RU09",),
+        ("02",),
+        example='reuse=True cannot be used without a name_or_scope',
     ),
     Rule(
         (TypeError,),
@@ -138,15 +174,21 @@ RULES: tuple[Rule, ...] = (
         "a variable_scope needs a name",
         "Pass a name (`tf.variable_scope('tower')`) or a default name "
         "(`tf.variable_scope(None, default_name='tower')`).",
-        ("RU09",),
+        ("02",),
+        example='If default_name is None then name_or_scope is required',
     ),
+)
+
+# Graphs, eager mode and names that moved in TensorFlow 2.
+GRAPH_AND_TF2_RULES: tuple[Rule, ...] = (
     Rule(
         (RuntimeError,),
         r"placeholder\(\) is not compatible with eager execution",
         "placeholders exist only in graphs",
         "This code ran eagerly (TF2's default). Build inside a graph: "
         "`with kit.fresh_graph() as g:`.",
-        ("TF2-03", "TF2-04"),
+        ("08",),
+        example='tf.placeholder() is not compatible with eager execution.',
     ),
     Rule(
         (AttributeError, RuntimeError, ValueError),
@@ -155,7 +197,8 @@ RULES: tuple[Rule, ...] = (
         "This tensor was computed eagerly, so it has no `.{attr}` and no graph. Build inside "
         "`with kit.fresh_graph() as g:`, where every tensor has a name. Eagerly, "
         "tf.get_variable never shares and never complains.",
-        ("TF2-05", "TF2-04"),
+        ("08",),
+        example='Tensor.name is undefined when eager execution is enabled.',
     ),
     Rule(
         (ValueError,),
@@ -163,7 +206,8 @@ RULES: tuple[Rule, ...] = (
         "TF2's tf.name_scope needs a name",
         "TF2's `tf.name_scope(None)` raises; only the compat.v1 one resets to the root. Use "
         "`tf.compat.v1.name_scope(None)` (or give a name).",
-        ("NS12", "NS09"),
+        ("01",),
+        example='name for name_scope must be a string.',
     ),
     Rule(
         (ValueError,),
@@ -172,15 +216,8 @@ RULES: tuple[Rule, ...] = (
         "Your code mixes tensors from two graphs (often a tensor or variable made in another "
         "cell). Create everything inside the function from its arguments, in the graph it is "
         "called in.",
-        ("TF2-04",),
-    ),
-    Rule(
-        (AttributeError,),
-        r"module 'tensorflow(?:\.compat\.v1)?' has no attribute 'constant_intializer'",
-        "the seed article's typo",
-        "It is spelled `tf.constant_initializer` (seed 001 prints `constant_intializer`). The "
-        "error comes after the conv's weights were created, so re-run in a fresh graph.",
-        ("SH02", "TF2-11"),
+        ("03",),
+        example='Tensor("x:0") must be from the same graph as Tensor("y:0").',
     ),
     Rule(
         (AttributeError,),
@@ -188,21 +225,36 @@ RULES: tuple[Rule, ...] = (
         "TF1 names are not in the TF2 namespace",
         "`tf.{attr}` is a TF1 API: TensorFlow 2 keeps it under `tf.compat.v1`. Use "
         "`import tensorflow.compat.v1 as tf` (as the lessons do).",
-        ("TF2-01",),
+        ("08",),
+        example="module 'tensorflow' has no attribute 'get_variable'",
     ),
     Rule(
         (ModuleNotFoundError, ImportError, AttributeError),
         r"tensorflow\.contrib|has no attribute 'contrib'",
         "tf.contrib is gone",
         "TF-Slim left `tensorflow.contrib`: use `import tf_slim as slim`.",
-        ("TF2-02",),
+        ("04", "06"),
+        example="No module named 'tensorflow.contrib'",
     ),
+    Rule(
+        (RuntimeError,),
+        r"The Session graph is empty",
+        "sessions run graphs, not eager tensors",
+        "Build the graph inside `with kit.fresh_graph() as g:` and run it with `tf.Session(graph=g)`.",
+        ("08",),
+        example='The Session graph is empty. Add operations to the graph before calling run().',
+    ),
+)
+
+# tf-slim: its fixes, arg_scope, repeat and stack, nets.
+SLIM_RULES: tuple[Rule, ...] = (
     Rule(
         (ModuleNotFoundError,),
         r"No module named 'tf_keras\.legacy_tf_layers'",
         "slim.batch_norm needs kit's fix",
         "Run `import kit` before tf_slim (it aliases the module tf_keras moved).",
-        ("RN11", "RN12"),
+        ("03", "05"),
+        example="No module named 'tf_keras.legacy_tf_layers'",
     ),
     Rule(
         (AttributeError,),
@@ -210,7 +262,8 @@ RULES: tuple[Rule, ...] = (
         "slim.local_variable is broken in tf-slim 1.1.0",
         "Run `import kit` first (it replaces slim.local_variable / slim.global_variable), or "
         "use tf.get_variable(..., collections=[tf.GraphKeys.LOCAL_VARIABLES], trainable=False).",
-        ("SV09", "SV10"),
+        ("04",),
+        example="module 'tensorflow.python.ops.variable_scope' has no attribute 'variable'",
     ),
     Rule(
         (TypeError,),
@@ -219,7 +272,8 @@ RULES: tuple[Rule, ...] = (
         "`{fn}` got `{arg}` twice: once from an arg_scope (or a positional argument) and once "
         "by keyword. Pass `{arg}=...` by keyword only, after the positional ones, so the local "
         "value overrides the arg_scope default.",
-        ("AS02", "AS09"),
+        ("05",),
+        example="convolution2d() got multiple values for argument 'stride'",
     ),
     Rule(
         (TypeError,),
@@ -227,7 +281,8 @@ RULES: tuple[Rule, ...] = (
         "slim passes scope= to the layer function",
         "slim.repeat, slim.stack and arg_scope call your layer with `scope=...`: give your function "
         "a `scope=None` parameter and pass it on to the slim layer or variable_scope inside.",
-        ("RP02", "RP08"),
+        ("06",),
+        example="block() got an unexpected keyword argument 'scope'",
     ),
     Rule(
         (TypeError,),
@@ -235,7 +290,8 @@ RULES: tuple[Rule, ...] = (
         "an argument the function does not take",
         "`{fn}` has no parameter `{arg}`. If it came from an arg_scope, that scope accepted it "
         "silently and it only fails now: remove it or list the right function in arg_scope.",
-        ("AS06",),
+        ("05",),
+        example="convolution2d() got an unexpected keyword argument 'not_an_arg'",
     ),
     Rule(
         (ValueError,),
@@ -244,28 +300,32 @@ RULES: tuple[Rule, ...] = (
         "slim.repeat and slim.stack name each block after the function's `__name__`; a lambda is "
         "called `<lambda>`, which is not a valid scope name. Pass `scope='block'`, or use a "
         "named function or functools.partial.",
-        ("RP07", "RP02", "RP08"),
+        ("06",),
+        example="'Repeat/<lambda>_1' is not a valid scope name",
     ),
     Rule(
         (ValueError,),
         r"'(?P<name>[^']*)' is not a valid scope name",
         "scope names have a fixed alphabet",
         "Scope names may use letters, digits, `_ . / > -` only: `{name}` does not fit.",
-        ("RP07",),
+        ("06",),
+        example="'two words' is not a valid scope name",
     ),
     Rule(
         (ValueError,),
         r"stack_args need to be a list or tuple",
         "slim.stack takes a list",
         "Pass one entry per layer: `slim.stack(x, slim.fully_connected, [32, 64, 128])`.",
-        ("RP06",),
+        ("06",),
+        example='stack_args need to be a list or tuple',
     ),
     Rule(
         (ValueError,),
         r"is not decorated with @add_arg_scope",
         "arg_scope works only on decorated functions",
         "Decorate your own layer with `@slim.add_arg_scope` before listing it in arg_scope.",
-        ("AS05", "AS07"),
+        ("05",),
+        example='Function my_layer is not decorated with @add_arg_scope',
     ),
     Rule(
         (ValueError,),
@@ -273,21 +333,46 @@ RULES: tuple[Rule, ...] = (
         "a captured arg_scope is re-applied as is",
         "`slim.arg_scope(sc)` with a captured scope takes no extra keyword arguments; nest a "
         "second arg_scope for the extra defaults.",
-        ("AS04",),
+        ("05",),
+        example='When attempting to re-use a scope by suppling adictionary, kwargs must be empty.',
     ),
     Rule(
         (AttributeError,),
         r"'tuple' object has no attribute 'get_shape'",
         "slim nets return (net, end_points)",
         "`vgg.vgg_16(...)` returns a tuple: write `net, end_points = vgg.vgg_16(...)`.",
-        ("VG07",),
+        ("06",),
+        example="'tuple' object has no attribute 'get_shape'",
+    ),
+)
+
+# Plain Python mistakes inside a learner's function, and the kit's own limits.
+PYTHON_RULES: tuple[Rule, ...] = (
+    Rule(
+        (VariableCapReached,),
+        r"more than (?P<cap>[\d,]+) variables",
+        "runaway variable creation",
+        "Your code made more than {cap} variables, so the check stopped it. Look for a loop "
+        "or recursion that calls tf.get_variable / tf.Variable / a slim layer without end.",
+        example='more than 2,000 variables were created; the check stopped the build',
     ),
     Rule(
-        (RuntimeError,),
-        r"The Session graph is empty",
-        "sessions run graphs, not eager tensors",
-        "Build the graph inside `with kit.fresh_graph() as g:` and run it with `tf.Session(graph=g)`.",
-        ("TF2-10",),
+        (TypeError,),
+        r"'(?P<cls>\w+)' object is not callable",
+        "calling an object whose class has no __call__",
+        "Code called a `{cls}` object like a function, so `{cls}` needs a method "
+        "`def __call__(self, ...)` that computes its output (a tf.Module gets none by itself).",
+        example="'Dense' object is not callable",
+    ),
+    Rule(
+        (AttributeError,),
+        r"module 'tensorflow(?:\.compat\.v1)?' has no attribute 'constant_intializer'",
+        "a typo copied from an old article",
+        "It is spelled `tf.constant_initializer` (the Chinese blog post on name_scope and "
+        "variable_scope prints `constant_intializer`). The "
+        "error comes after the conv's weights were created, so re-run in a fresh graph.",
+        ("03",),
+        example="module 'tensorflow.compat.v1' has no attribute 'constant_intializer'",
     ),
     Rule(
         (RecursionError,),
@@ -295,6 +380,7 @@ RULES: tuple[Rule, ...] = (
         "a function that calls itself without end",
         "Your function calls itself (directly or through another function) and never stops. "
         "Build each layer once per call; loop with `for` or slim.repeat instead.",
+        example='maximum recursion depth exceeded',
     ),
     Rule(
         (NameError,),
@@ -302,14 +388,19 @@ RULES: tuple[Rule, ...] = (
         "a name used before it is defined",
         "`{name}` is not defined where your function runs. Define or import it (run the cell "
         "that does), or pass it in as an argument.",
+        example="name 'slim' is not defined",
     ),
     Rule(
         (SystemExit,),
         r"",
         "exit() stops the kernel's code, not just the cell",
         "Remove the `exit()` / `sys.exit()` call: return from the function instead.",
+        example='',
     ),
 )
+
+RULES: tuple[Rule, ...] = (*SHARING_RULES, *GRAPH_AND_TF2_RULES, *SLIM_RULES, *PYTHON_RULES)
+
 
 # Machine paths (`/home/x/site-packages/...`), not variable names (`tower/conv1/weights`).
 _PATH = re.compile(r"(?<![\w.<>-])/(?:[\w.@+-]+/)+[\w.@+-]*")
@@ -347,7 +438,7 @@ def _typo_suggestion(message: str) -> Translation | None:
         message,
         "a misspelled TensorFlow name",
         f"`{match['attr']}` does not exist in `{match['module']}`; did you mean `{close[0]}`?",
-        ("TF2-11",),
+        ("03",),
     )
 
 
@@ -362,28 +453,17 @@ def translate(exc: BaseException, *, root_scope_reusing: bool = False) -> Transl
     """Explain ``exc`` for a learner; never raises.
 
     ``root_scope_reusing`` says the graph's root variable scope was left reusing, which
-    turns "does not exist" into the top-level ``reuse_variables()`` trap (FACTS RU07).
+    turns "does not exist" into the top-level ``reuse_variables()`` trap.
     """
     error_type = type(exc).__name__
     message = clean_message(_safe_str(exc))
+    context = ErrorContext(root_scope_reusing=root_scope_reusing)
     for rule in RULES:
-        if not isinstance(exc, rule.types):
-            continue
-        match = re.search(rule.pattern, message)
-        if match is None:
-            continue
-        groups = {k: v for k, v in match.groupdict().items() if v is not None}
-        concept, change, facts = rule.concept, rule.change.format(**groups), rule.facts
-        if root_scope_reusing and "does not exist" in message:
-            concept = "reuse_variables() at the top level poisons the whole graph"
-            change = (
-                "`tf.get_variable_scope().reuse_variables()` was called outside any named scope, "
-                "so every later new variable in this graph fails. Call `reuse_variables()` on a "
-                "named scope (`with tf.variable_scope('tower') as scope:`), or use "
-                "`reuse=tf.AUTO_REUSE`."
-            )
-            facts = ("RU07", "DUP05")
-        return Translation(error_type, message, concept, change, facts)
+        match = rule.matches(exc, message, context)
+        if match is not None:
+            groups = {k: v for k, v in match.groupdict().items() if v is not None}
+            return Translation(error_type, message, rule.concept, rule.change.format(**groups),
+                               rule.lessons)
     suggestion = _typo_suggestion(message) if isinstance(exc, AttributeError) else None
     if suggestion is not None:
         return suggestion

@@ -5,6 +5,10 @@ message can say what to run next (``q3.hint(2)``). ``check()`` decides an ``Outc
 and returns a ``Feedback`` whose text/plain starts with ``Correct: ``,
 ``Not attempted: ``, ``Incorrect: `` or ``Error: `` (HTML adds colour).
 
+The learner tries before the kit tells: a first wrong prediction gets the reason it is wrong
+and a nudge, not the answer; the answer comes after a second wrong try, after the last
+hint, or with ``solution()``. Hints climb from the concept to the line to change.
+
 The learner's answer is read (never written) from the notebook's globals, or passed to
 ``check(answer)``. Reference functions come from exec'ing ``solution_code``: one source
 of truth for the check, the solution display and solution-mode notebooks.
@@ -104,6 +108,8 @@ class Feedback:
     diff: tree_diff.TreeDiff | None = None
     translation: errors.Translation | None = None
     extra_html: str = ""
+    #: this feedback states the true answer (recorded, so progress can tell help apart)
+    answer_shown: bool = False
 
     @property
     def correct(self) -> bool:
@@ -169,12 +175,22 @@ class Message:
         return {"text/plain": self.full_text, "text/html": self.to_html()}
 
 
-def _record_progress(lesson: str, exercise: str, outcome: Outcome) -> None:
+def _record_progress(lesson: str, exercise: str, outcome: Outcome, answer_shown: bool) -> None:
     """Tell kit.progress about an attempt; progress is optional and must never break a check."""
     try:
         from kit import progress
 
-        progress.record(lesson, exercise, outcome.value)
+        progress.record(lesson, exercise, outcome.value, answer_shown=answer_shown)
+    except Exception:  # noqa: BLE001, S110 - progress is optional by design
+        pass
+
+
+def _record_help(lesson: str, exercise: str, hint: int = 0, solution: bool = False) -> None:
+    """Tell kit.progress that a hint or the solution was shown; never breaks a lesson."""
+    try:
+        from kit import progress
+
+        progress.record_help(lesson, exercise, hint=hint, solution=solution)
     except Exception:  # noqa: BLE001, S110 - progress is optional by design
         pass
 
@@ -301,6 +317,20 @@ class Exercise:
         self.hints = list(hints)
         self.solution_code = solution_code
         self.explanation = explanation
+        self.forget_attempts()
+
+    def forget_attempts(self) -> None:
+        """Start again as if this kernel had never checked or hinted this exercise."""
+        self._wrong_tries = 0
+        self._hints_seen = 0
+        self._solution_seen = False
+
+    @property
+    def answer_unlocked(self) -> bool:
+        """True once the learner may be told the answer: after a second wrong try, the
+        last hint, or the solution."""
+        return self._wrong_tries >= 2 or self._solution_seen or (
+            bool(self.hints) and self._hints_seen >= len(self.hints))
 
     # --- learner interface -------------------------------------------------------
     def check(self, answer: Any = _MISSING) -> Feedback:
@@ -318,7 +348,7 @@ class Exercise:
                 "answer; please report it.",
             )
         if feedback.outcome is not Outcome.NOT_ATTEMPTED:
-            _record_progress(self.lesson, self.name, feedback.outcome)
+            _record_progress(self.lesson, self.name, feedback.outcome, feedback.answer_shown)
         return feedback
 
     def hint(self, n: Any = 1) -> Message:
@@ -333,11 +363,15 @@ class Exercise:
                 "hint",
                 f"`{self.name}` has {count} hint{'s' if count != 1 else ''}: try {choices}.",
             )
+        self._hints_seen = max(self._hints_seen, number)
+        _record_help(self.lesson, self.name, hint=number)
         more = f" More: `{self.name}.hint({number + 1})`." if number < count else ""
         return Message("hint", f"Hint {number} of {count} for `{self.name}`: {self.hints[number - 1]}{more}")
 
     def solution(self) -> Message:
         """The reference solution as code, with its explanation."""
+        self._solution_seen = True
+        _record_help(self.lesson, self.name, solution=True)
         text = f"Solution for `{self.name}`" + (f" ({self.title})" if self.title else "") + ":"
         if self.explanation:
             return Message("solution", f"{text}\n\n{self.explanation}", self.solution_code)
@@ -351,7 +385,11 @@ class Exercise:
         return Feedback(outcome, self.name, message, **kwargs)
 
     def _hint_suggestion(self) -> str:
-        return f" Try `{self.name}.hint()`." if self.hints else f" See `{self.name}.solution()`."
+        """Where to look next: the first hint not seen yet, else the solution."""
+        if self._hints_seen < len(self.hints):
+            number = self._hints_seen + 1
+            return f" Try `{self.name}.hint()`." if number == 1 else f" Try `{self.name}.hint({number})`."
+        return f" See `{self.name}.solution()`."
 
     def __repr__(self) -> str:
         title = f": {self.title}" if self.title else ""
@@ -520,32 +558,36 @@ class PredictExercise(Exercise):
                 "a problem in the kit, not in your prediction; please report it.",
                 translation=translation,
             )
-        revealed = self._explain_truth(expected)
         if same_answer(answer, expected) or any(same_answer(answer, a) for a in self.also_correct):
             return self._feedback(Outcome.CORRECT, f"{_show(expected)}.", details=self.explanation)
         note = self._output_index_note(answer, expected)
         if note:
-            return self._feedback(Outcome.CORRECT, f"{_show(expected)}. {note}", details=self.explanation)
-        for wrong, reason in self.wrong_answers:
-            if same_answer(answer, wrong):
-                return self._feedback(
-                    Outcome.INCORRECT, f"{reason}{self._hint_suggestion()}", details=revealed
-                )
+            return self._feedback(Outcome.CORRECT, f"{_show(expected)}. {note}",
+                                  details=self.explanation)
         if not _type_fits(answer, expected):
             return self._feedback(
                 Outcome.INCORRECT,
                 f"`{self.answer_name}` should be {_kind_of(expected)}; yours is {_describe(answer)}."
                 f"{self._hint_suggestion()}",
             )
-        return self._feedback(
-            Outcome.INCORRECT,
-            f"you predicted {_show(answer)}.{self._hint_suggestion()}",
-            details=revealed,
-        )
+        # A real prediction that is wrong: the reason now, the answer only on a second try.
+        self._wrong_tries += 1
+        reason = next((why for wrong, why in self.wrong_answers if same_answer(answer, wrong)),
+                      f"you predicted {_show(answer)}, which is not what TensorFlow does here.")
+        if self.reveal and self.answer_unlocked:
+            return self._feedback(Outcome.INCORRECT, reason, details=self._explain_truth(expected),
+                                  answer_shown=True)
+        return self._feedback(Outcome.INCORRECT, f"{reason}{self._hint_suggestion()}",
+                              details=self._nudge())
+
+    def _nudge(self) -> str:
+        """What to do after a first wrong try, without the answer."""
+        if not self.reveal:
+            return "Think it through again with the hint, then check once more."
+        return (f"Change `{self.answer_name}` and check again, or run the next cell and "
+                "compare with what TensorFlow prints. A second wrong try shows the answer.")
 
     def _explain_truth(self, expected: Any) -> str:
-        if not self.reveal:
-            return ""
         text = f"TensorFlow gives {_show(expected)}."
         return f"{text} {self.explanation}" if self.explanation else text
 
@@ -835,8 +877,8 @@ class BuildExercise(Exercise):
             return self._feedback(
                 Outcome.INCORRECT,
                 f"{self._what()} returned eager values ({', '.join(sorted(set(run.eager_values)))}): "
-                "it ran eagerly, where tf.get_variable never shares and never complains (FACTS "
-                "TF2-04). Build with the tensors it is given, inside the graph the check opens; "
+                "it ran eagerly, where tf.get_variable never shares and never complains (lesson "
+                "08 shows it). Build with the tensors it is given, inside the graph the check opens; "
                 "do not make values outside it." + self._hint_suggestion(),
             )
         if run.other_graph_values:
@@ -881,9 +923,9 @@ class BuildExercise(Exercise):
 
     def _error_feedback(self, run: BuildRun) -> Feedback:
         translation = errors.translate(run.error, root_scope_reusing=run.root_scope_reusing)
-        facts = f" {translation.facts_note}" if translation.facts else ""
+        where = f" {translation.lessons_note}" if translation.lessons else ""
         message = f"{self._what()} raised {translation.original}"
-        details = f"What it means: {translation.concept}.\nWhat to change: {translation.change}{facts}"
+        details = f"What it means: {translation.concept}.\nWhat to change: {translation.change}{where}"
         return self._feedback(
             Outcome.ERROR, message, details=details + "\n" + self._hint_suggestion().strip(),
             translation=translation,

@@ -1,5 +1,10 @@
 """Learner progress: which exercises were checked, and how it went, in a local JSON file.
 
+Per exercise the store keeps the latest outcome, the number of tries, whether the first
+try was correct, how many hints were seen, whether the answer or the solution was shown,
+and whether the exercise became correct only with that help. Files written before those
+fields existed (format 1) still load; what they never recorded counts as unknown.
+
 The store lives at ``store_path()``: ``$SCOPEKIT_PROGRESS`` if set (a file path; tests and
 ``tools/execute_notebooks.py`` point it at a fresh temporary file so stored notebook
 outputs never depend on a learner's progress), else ``progress.json`` in the user's data
@@ -38,8 +43,11 @@ except ImportError:  # Windows: no advisory locks; writes stay atomic.
 
 ENV_VAR = "SCOPEKIT_PROGRESS"
 FILE_NAME = "progress.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 OUTCOMES = ("correct", "incorrect", "error")
+# What a check or a hint adds to an entry beyond the four fields of format 1.
+HELP_FIELDS = ("hints_seen", "answer_shown", "solution_seen", "correct_with_help",
+               "correct_after_shown")
 NOT_RECORDED = ("not_attempted", "not attempted")
 
 
@@ -57,6 +65,8 @@ class LessonProgress:
     tried: int
     correct: int
     last_checked: str | None
+    first_try: int = 0
+    with_help: int = 0
 
 
 # Outcomes this kernel could not save, as deltas to merge into the file later.
@@ -74,12 +84,14 @@ def store_path() -> Path:
     return Path(platformdirs.user_data_dir("scopekit", appauthor=False)) / FILE_NAME
 
 
-def record(lesson: str, exercise: str, outcome: str) -> None:
+def record(lesson: str, exercise: str, outcome: str, *, answer_shown: bool = False) -> None:
     """Remember that ``exercise`` of ``lesson`` was checked with ``outcome``. Never raises.
 
     ``outcome`` is ``"correct"``, ``"incorrect"`` or ``"error"``; "not attempted" is no
-    attempt and is ignored. The entry keeps the latest outcome, whether it was ever
-    correct, how many attempts there were and when the last one happened.
+    attempt and is ignored. ``answer_shown`` says this check's feedback showed the true
+    answer. The entry keeps the latest outcome, whether it was ever correct, how many
+    attempts there were, when the last one happened, whether the first was correct, and
+    whether a correct answer came only after hints, the answer or the solution were seen.
     """
     try:
         outcome = str(getattr(outcome, "value", outcome)).lower()
@@ -89,24 +101,50 @@ def record(lesson: str, exercise: str, outcome: str) -> None:
             _warn_once("outcome", f"scopekit progress: unknown outcome {outcome!r} was not "
                        f"recorded (expected one of {', '.join(OUTCOMES)}).")
             return
+        before = load().get(str(lesson), {}).get(str(exercise), {})
+        correct = outcome == "correct" and not before.get("ever_correct")  # newly correct
+        shown_before = bool(before.get("answer_shown") or before.get("solution_seen"))
         entry = {
             "outcome": outcome,
             "ever_correct": outcome == "correct",
             "attempts": 1,
             "updated": _now(),
+            "answer_shown": bool(answer_shown),
+            "correct_with_help": correct and (shown_before or int(before.get("hints_seen", 0)) > 0),
+            "correct_after_shown": correct and shown_before,
         }
-        delta = {str(lesson): {str(exercise): entry}}
-        _merge_into(_unsaved, delta)
-        _save_unsaved()
+        if not before.get("attempts"):
+            entry["first_try_correct"] = outcome == "correct"
+        _remember(lesson, exercise, entry)
     except Exception as error:  # noqa: BLE001 - a lesson must never stop here
         _warn_once("unexpected", f"scopekit progress: could not record this check ({error}). "
                    "Your lesson is fine; progress for this session is kept in memory.")
 
 
+def record_help(lesson: str, exercise: str, *, hint: int = 0, solution: bool = False) -> None:
+    """Remember that hint number ``hint`` (or the solution) of an exercise was shown.
+    Never raises; no try is counted."""
+    try:
+        entry = {"attempts": 0, "updated": _now(), "hints_seen": int(hint),
+                 "solution_seen": bool(solution)}
+        _remember(lesson, exercise, entry)
+    except Exception as error:  # noqa: BLE001 - a lesson must never stop here
+        _warn_once("unexpected", f"scopekit progress: could not record this hint ({error}). "
+                   "Your lesson is fine; progress for this session is kept in memory.")
+
+
+def _remember(lesson: str, exercise: str, entry: dict[str, Any]) -> None:
+    _merge_into(_unsaved, {str(lesson): {str(exercise): entry}})
+    _save_unsaved()
+
+
 def load() -> dict[str, dict[str, dict[str, Any]]]:
     """All recorded progress: ``{lesson: {exercise: entry}}`` (file plus unsaved outcomes).
 
-    Each entry has ``outcome``, ``ever_correct``, ``attempts`` and ``updated`` (ISO 8601 UTC).
+    Each entry has ``outcome`` (None if only hints were seen), ``ever_correct``,
+    ``attempts`` and ``updated`` (ISO 8601 UTC); entries of format 2 also have
+    ``first_try_correct`` (None: not known), ``hints_seen`` and the booleans of
+    ``HELP_FIELDS``.
     """
     try:
         path = store_path()
@@ -125,48 +163,60 @@ def summary(lessons: Iterable[Any]) -> list[LessonProgress]:
     progress = load()
     rows = []
     for lesson in lessons:
-        entries = progress.get(lesson.number, {})
-        stamps = [entry["updated"] for entry in entries.values() if entry.get("updated")]
+        entries = [e for e in progress.get(lesson.number, {}).values() if e.get("attempts")]
+        stamps = [entry["updated"] for entry in entries if entry.get("updated")]
         rows.append(LessonProgress(
             number=lesson.number,
             title=lesson.title,
             notebook=lesson.notebook,
             tried=len(entries),
-            correct=sum(1 for entry in entries.values() if entry.get("ever_correct")),
+            correct=sum(1 for entry in entries if entry.get("ever_correct")),
             last_checked=max(stamps) if stamps else None,
+            first_try=sum(1 for entry in entries if entry.get("first_try_correct") is True),
+            with_help=sum(1 for entry in entries if entry.get("correct_with_help")),
         ))
     return rows
+
+
+COLUMNS = ("lesson", "title", "correct", "first try", "with help", "tried", "last checked")
+CAPTION = ("exercises correct, correct at the first try, correct only after a hint or the "
+           "answer, and tried, per lesson")
 
 
 def summary_text(rows: Iterable[LessonProgress]) -> str:
     """The progress table as plain text (what nbval compares and GitHub shows)."""
     rows = list(rows)
-    header = ("lesson", "title", "correct", "tried", "last checked")
-    lines = [(row.number, row.title, str(row.correct), str(row.tried),
-              _short_time(row.last_checked)) for row in rows]
-    width = max([len(header[1]), *(len(line[1]) for line in lines)])
-    table = [f"{header[0]:<6}  {header[1]:<{width}}  {header[2]:>7}  {header[3]:>5}  {header[4]}"]
-    table += [f"{a:<6}  {b:<{width}}  {c:>7}  {d:>5}  {e}" for a, b, c, d, e in lines]
-    return "\n".join(["Your progress (exercises correct and tried, per lesson)", *table, "",
-                      _verdict(rows)])
+    lines = [(row.number, row.title, str(row.correct), str(row.first_try), str(row.with_help),
+              str(row.tried), _short_time(row.last_checked)) for row in rows]
+    title_width = max([len(COLUMNS[1]), *(len(line[1]) for line in lines)])
+
+    def row_text(cells) -> str:
+        number, title, *counts, when = cells
+        numbers = "  ".join(f"{count:>{len(name)}}" for count, name in zip(counts, COLUMNS[2:6]))
+        return f"{number:<6}  {title:<{title_width}}  {numbers}  {when}"
+
+    table = [row_text(COLUMNS), *(row_text(line) for line in lines)]
+    return "\n".join([f"Your progress ({CAPTION})", *table, "", _verdict(rows)])
 
 
 def summary_html(rows: Iterable[LessonProgress]) -> str:
     """The progress table as HTML, each lesson linked to its notebook."""
     rows = list(rows)
+
+    def number(value: int) -> str:
+        return f'<td style="text-align:right">{value}</td>'
+
     cells = "".join(
         f"<tr><td>{html.escape(row.number)}</td>"
         f'<td><a href="{html.escape(row.notebook)}">{html.escape(row.title)}</a></td>'
-        f'<td style="text-align:right">{row.correct}</td>'
-        f'<td style="text-align:right">{row.tried}</td>'
-        f"<td>{html.escape(_short_time(row.last_checked))}</td></tr>"
+        + "".join(number(v) for v in (row.correct, row.first_try, row.with_help, row.tried))
+        + f"<td>{html.escape(_short_time(row.last_checked))}</td></tr>"
         for row in rows
     )
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in COLUMNS)
     return (
-        '<div class="scopekit-progress"><p><b>Your progress</b> '
-        "(exercises correct and tried, per lesson)</p><table>"
-        "<thead><tr><th>lesson</th><th>title</th><th>correct</th><th>tried</th>"
-        f"<th>last checked</th></tr></thead><tbody>{cells}</tbody></table>"
+        f'<div class="scopekit-progress"><p><b>Your progress</b> ({html.escape(CAPTION)})</p>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
         f"<p>{html.escape(_verdict(rows))}</p></div>"
     )
 
@@ -222,11 +272,12 @@ def _short_time(stamp: str | None) -> str:
 def _verdict(rows: list[LessonProgress]) -> str:
     correct = sum(row.correct for row in rows)
     tried = sum(row.tried for row in rows)
+    first_try = sum(row.first_try for row in rows)
     if not tried:
         return ("Nothing checked yet: open lesson 01 and run `qN.check()` after each "
                 "exercise. Refresh (or re-run this cell) to update the table.")
-    return (f"{correct} of the {tried} exercises you tried are correct so far. "
-            "Refresh (or re-run this cell) to update the table.")
+    return (f"{correct} of the {tried} exercises you tried are correct so far, {first_try} "
+            "of them at the first try. Refresh (or re-run this cell) to update the table.")
 
 
 def _now() -> str:
@@ -234,15 +285,35 @@ def _now() -> str:
 
 
 def _combine(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """Merge two entries for one exercise: attempts add up, the later outcome wins."""
-    if not old:
-        return dict(new)
-    later = new if new.get("updated", "") >= old.get("updated", "") else old
+    """Merge two entries for one exercise: attempts add up, the later outcome wins, the
+    first try stays the first, hints seen is the highest, help once seen stays seen."""
+    old = _complete(old or {})
+    new = _complete(new)
+    later = new if new["updated"] >= old["updated"] else old
+    checked = [entry for entry in (old, new) if entry["attempts"]]
+    merged = {
+        "outcome": (later if later["attempts"] else (checked or [later])[0])["outcome"],
+        "ever_correct": old["ever_correct"] or new["ever_correct"],
+        "attempts": old["attempts"] + new["attempts"],
+        "updated": later["updated"],
+        "first_try_correct": checked[0]["first_try_correct"] if checked else None,
+        "hints_seen": max(old["hints_seen"], new["hints_seen"]),
+    }
+    for name in HELP_FIELDS[1:]:
+        merged[name] = old[name] or new[name]
+    return merged
+
+
+def _complete(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry with every field; what an old (format 1) entry never recorded is unknown."""
     return {
-        "outcome": later.get("outcome"),
-        "ever_correct": bool(old.get("ever_correct")) or bool(new.get("ever_correct")),
-        "attempts": int(old.get("attempts", 0)) + int(new.get("attempts", 0)),
-        "updated": later.get("updated"),
+        "outcome": entry.get("outcome"),
+        "ever_correct": bool(entry.get("ever_correct")),
+        "attempts": int(entry.get("attempts", 0)),
+        "updated": entry.get("updated") or "",
+        "first_try_correct": entry.get("first_try_correct"),
+        "hints_seen": int(entry.get("hints_seen", 0)),
+        **{name: bool(entry.get(name)) for name in HELP_FIELDS[1:]},
     }
 
 
@@ -292,9 +363,16 @@ def _read(path: Path) -> dict | None:
 
 
 def _valid_entry(entry: Any) -> bool:
-    return (isinstance(entry, dict) and entry.get("outcome") in OUTCOMES
-            and isinstance(entry.get("ever_correct"), bool)
-            and type(entry.get("attempts")) is int and isinstance(entry.get("updated"), str))
+    """A format-1 or format-2 entry (an entry with no tries, only hints, has no outcome)."""
+    if not (isinstance(entry, dict) and type(entry.get("attempts")) is int
+            and isinstance(entry.get("updated"), str)):
+        return False
+    outcome_ok = entry.get("outcome") in OUTCOMES or (entry["attempts"] == 0
+                                                       and entry.get("outcome") is None)
+    return (outcome_ok and isinstance(entry.get("ever_correct", False), bool)
+            and entry.get("first_try_correct") in (None, True, False)
+            and type(entry.get("hints_seen", 0)) is int
+            and all(isinstance(entry.get(name, False), bool) for name in HELP_FIELDS[1:]))
 
 
 def _set_aside(path: Path, problem: Exception) -> dict | None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 import kit
@@ -12,7 +9,6 @@ from kit import errors
 
 tf = kit.tf
 slim = kit.slim
-FACTS = Path(__file__).resolve().parents[2] / "shared" / "FACTS.md"
 
 
 def raised(build) -> BaseException:
@@ -102,29 +98,30 @@ def repeat_with_lambda():
 
 
 GRAPH_CASES = [
-    ("DUP04", get_twice, "creating a variable twice without reuse", "goo/w"),
-    ("DUP05", reuse_missing, "reuse=True only fetches variables that already exist", "s/q"),
-    ("DUP06", reuse_tf_variable, "reuse=True only fetches variables that already exist", "t/z"),
-    ("DUP07", share_other_shape(True), "a shared variable has one shape", "(2, 3)"),
-    ("DUP11", share_other_shape(tf.AUTO_REUSE), "a shared variable has one shape", "(3, 2)"),
-    ("DUP08", share_other_dtype, "a shared variable has one dtype", "int32"),
-    ("DUP10", no_shape, "a new variable needs a shape", "noshape"),
-    ("RU04", nested_reuse_false, "reuse=True only fetches variables that already exist", "a/b/new"),
-    ("RU09", reuse_without_name, "reuse needs a scope name", "name"),
-    ("RU09", no_name_no_default, "a variable_scope needs a name", "default_name"),
-    ("AS02", arg_scope_positional_stride, "arg_scope already supplies that argument", "`stride=...`"),
-    ("RP07", repeat_with_lambda, "slim.repeat/stack name scopes after the layer function", "scope="),
-    ("RP02", repeat_with_layer_without_scope_parameter, "slim passes scope= to the layer function", "scope=None"),
-    ("AS06", unknown_argument_through_arg_scope, "an argument the function does not take", "`not_an_arg`"),
+    ("create-twice", "02", get_twice, "creating a variable twice without reuse", "goo/w"),
+    ("reuse-missing", "02", reuse_missing, "reuse=True only fetches variables that already exist", "s/q"),
+    ("reuse-tf-variable", "02", reuse_tf_variable, "reuse=True only fetches variables that already exist", "t/z"),
+    ("share-other-shape", "02", share_other_shape(True), "a shared variable has one shape", "(2, 3)"),
+    ("auto-reuse-other-shape", "02", share_other_shape(tf.AUTO_REUSE), "a shared variable has one shape", "(3, 2)"),
+    ("share-other-dtype", "02", share_other_dtype, "a shared variable has one dtype", "int32"),
+    ("no-shape", "02", no_shape, "a new variable needs a shape", "noshape"),
+    ("nested-reuse-false", "02", nested_reuse_false, "reuse=True only fetches variables that already exist", "a/b/new"),
+    ("reuse-without-name", "02", reuse_without_name, "reuse needs a scope name", "name"),
+    ("no-name-no-default", "02", no_name_no_default, "a variable_scope needs a name", "default_name"),
+    ("arg-scope-positional", "05", arg_scope_positional_stride, "arg_scope already supplies that argument", "`stride=...`"),
+    ("repeat-lambda", "06", repeat_with_lambda, "slim.repeat/stack name scopes after the layer function", "scope="),
+    ("repeat-no-scope-parameter", "06", repeat_with_layer_without_scope_parameter, "slim passes scope= to the layer function", "scope=None"),
+    ("arg-scope-unknown-argument", "05", unknown_argument_through_arg_scope, "an argument the function does not take", "`not_an_arg`"),
 ]
 
 
-@pytest.mark.parametrize(("fact", "build", "concept", "mentioned"), GRAPH_CASES, ids=[c[0] for c in GRAPH_CASES])
-def test_graph_errors_translate_to_their_concept(fact, build, concept, mentioned):
+@pytest.mark.parametrize(("case", "lesson", "build", "concept", "mentioned"), GRAPH_CASES,
+                         ids=[c[0] for c in GRAPH_CASES])
+def test_graph_errors_translate_to_their_concept(case, lesson, build, concept, mentioned):
     translation = errors.translate(raised(build))
     assert translation.known
     assert translation.concept == concept
-    assert fact in translation.facts
+    assert lesson in translation.lessons
     assert mentioned in translation.change
 
 
@@ -134,7 +131,7 @@ def test_root_reuse_variables_is_named_when_the_root_scope_is_left_reusing():
         tf.get_variable("b", [1])
 
     translation = errors.translate(raised(poisoned), root_scope_reusing=True)
-    assert translation.facts[0] == "RU07"
+    assert translation.lessons == ("02",)
     assert "reuse_variables()" in translation.change
 
 
@@ -146,7 +143,7 @@ def test_tf2_name_scope_none_is_explained():
             pass
 
     translation = errors.translate(raised(v2_name_scope_none))
-    assert translation.facts[0] == "NS12"
+    assert translation.lessons == ("01",)
 
 
 def test_ref_variable_message_loses_its_traceback_tail():
@@ -166,7 +163,7 @@ def test_tf2_namespace_lacks_tf1_names():
     with pytest.raises(AttributeError) as info:
         tf2.get_variable  # noqa: B018 - the access is what raises
     translation = errors.translate(info.value)
-    assert translation.facts == ("TF2-01",)
+    assert translation.lessons == ("08",)
     assert "`tf.get_variable` is a TF1 API" in translation.change
     assert "tensorflow.compat.v1" in translation.change
 
@@ -175,7 +172,7 @@ def test_contrib_slim_import_points_to_tf_slim():
     with pytest.raises(ImportError) as info:
         import tensorflow.contrib.slim  # noqa: F401
     translation = errors.translate(info.value)
-    assert translation.facts == ("TF2-02",)
+    assert translation.lessons == ("04", "06")
     assert "import tf_slim as slim" in translation.change
 
 
@@ -183,7 +180,7 @@ def test_placeholder_outside_a_graph_is_the_eager_trap():
     with pytest.raises(RuntimeError) as info:
         tf.placeholder(tf.float32, [1])
     translation = errors.translate(info.value)
-    assert "TF2-03" in translation.facts
+    assert translation.lessons == ("08",)
     assert "kit.fresh_graph()" in translation.change
 
 
@@ -191,16 +188,16 @@ def test_eager_tensor_name_is_explained():
     with pytest.raises(AttributeError) as info:
         tf.constant(1.0).name  # noqa: B018
     translation = errors.translate(info.value)
-    assert "TF2-05" in translation.facts
+    assert translation.lessons == ("08",)
     assert "`.name`" in translation.change
 
 
 @pytest.mark.parametrize("module", [tf, pytest.importorskip("tensorflow")], ids=["compat.v1", "tf2"])
-def test_seed_typo_constant_intializer_is_recognised(module):
+def test_the_blog_typo_constant_intializer_is_recognised(module):
     with pytest.raises(AttributeError) as info:
         module.constant_intializer  # noqa: B018
     translation = errors.translate(info.value)
-    assert translation.facts == ("SH02", "TF2-11")
+    assert translation.lessons == ("03",)
     assert "tf.constant_initializer" in translation.change
 
 
@@ -237,8 +234,34 @@ def test_an_exception_with_a_broken_str_still_translates():
     assert errors.translate(Weird()).error_type == "Weird"
 
 
-@pytest.mark.skipif(not FACTS.exists(), reason="shared/FACTS.md is not next to this checkout")
-def test_every_cited_fact_exists():
-    ids = set(re.findall(r"^\| ([A-Z0-9-]+) \|", FACTS.read_text(), flags=re.MULTILINE))
-    cited = {fact for rule in errors.RULES for fact in rule.facts}
-    assert cited <= ids, cited - ids
+def test_every_rule_names_lessons_that_exist():
+    from kit.lessons import lesson
+
+    for rule in errors.RULES:
+        for number in rule.lessons:
+            assert lesson(number).module, f"{rule.concept!r} names lesson {number}"
+    note = errors.translate(ValueError("Variable a/w already exists, disallowed.")).lessons_note
+    assert note == "Lesson 02 (Reuse modes) and lesson 03 (Sharing weights) show it."
+
+def example_error(rule):
+    kind = rule.types[0]
+    return errors.VariableCapReached(2000) if kind is errors.VariableCapReached else kind(rule.example)
+
+
+@pytest.mark.parametrize("rule", errors.RULES, ids=lambda rule: rule.concept)
+def test_each_rule_takes_its_own_example_so_no_earlier_rule_shadows_it(rule):
+    context = {"root_scope_reusing": rule.when is not None}
+    translation = errors.translate(example_error(rule), **context)
+    assert translation.concept == rule.concept
+
+
+def test_rules_are_grouped_by_topic_and_every_group_is_short():
+    groups = [errors.SHARING_RULES, errors.GRAPH_AND_TF2_RULES, errors.SLIM_RULES, errors.PYTHON_RULES]
+    assert errors.RULES == tuple(rule for group in groups for rule in group)
+    assert all(len(group) <= 12 for group in groups)
+
+
+def test_the_top_level_reuse_trap_needs_its_context():
+    missing = ValueError(errors.SHARING_RULES[1].example)
+    assert errors.translate(missing).concept == "reuse=True only fetches variables that already exist"
+    assert errors.translate(missing, root_scope_reusing=True).concept.startswith("reuse_variables()")

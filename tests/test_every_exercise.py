@@ -67,3 +67,56 @@ def test_a_bare_placeholder_is_not_attempted(number, exercise):
     feedback = exercise.check(____)
     assert feedback.outcome is Outcome.NOT_ATTEMPTED
     assert f"`{exercise.answer_name} = ____`" in feedback.text  # says which line to fill in
+
+
+def a_wrong_prediction(exercise):
+    """A prediction of the right kind that is wrong: a typical one if the exercise lists any."""
+    if exercise.wrong_answers:
+        return exercise.wrong_answers[0][0]
+    expected = exercise.expected
+    if isinstance(expected, bool):
+        return not expected
+    if isinstance(expected, (int, float)):
+        return expected + 1
+    if isinstance(expected, str):
+        return "not/" + expected
+    return list(expected)[1:] or ["nothing"]
+
+
+def states_the_answer(text: str, exercise) -> bool:
+    answer = repr(exercise.expected) if not isinstance(exercise.expected, str) else exercise.expected
+    return f"TensorFlow gives {answer}" in text or f"TensorFlow gives '{answer}'" in text
+
+
+@pytest.mark.parametrize(("number", "exercise"), PREDICTS,
+                         ids=[f"{number}-{e.name}" for number, e in PREDICTS])
+def test_a_first_wrong_try_explains_and_only_a_second_shows_the_answer(number, exercise):
+    exercise.forget_attempts()
+    try:
+        wrong = a_wrong_prediction(exercise)
+        first = exercise.check(wrong)
+        assert first.outcome is Outcome.INCORRECT, first.text
+        assert not first.answer_shown and not states_the_answer(first.text, exercise), first.text
+        reason = next((why for answer, why in exercise.wrong_answers if answer == wrong), None)
+        if reason is not None:
+            assert reason in first.text  # the reason why this prediction is wrong
+        second = exercise.check(wrong)
+        assert second.answer_shown and states_the_answer(second.text, exercise), second.text
+    finally:
+        exercise.forget_attempts()
+
+
+@pytest.mark.parametrize(("number", "exercise"), PREDICTS,
+                         ids=[f"{number}-{e.name}" for number, e in PREDICTS])
+def test_no_wrong_answer_reason_states_the_answer(number, exercise):
+    expected = exercise.expected
+    if isinstance(expected, bool) or not isinstance(expected, (str, int)):
+        pytest.skip("a True/False or list answer is not searched for in prose")
+    forms = {str(expected), str(expected).removesuffix(":0")} if isinstance(expected, str) \
+        else {str(expected), f"{expected:,}"}
+    for wrong, reason in exercise.wrong_answers:
+        for form in forms:
+            if isinstance(expected, int) and expected < 10:
+                continue  # a small number is too common to search for in a sentence
+            assert f"`{form}`" not in reason and f"'{form}'" not in reason, \
+                f"the reason for {wrong!r} states the answer: {reason}"

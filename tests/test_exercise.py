@@ -30,7 +30,9 @@ def recorded(monkeypatch):
     calls = []
     from kit import progress
 
-    monkeypatch.setattr(progress, "record", lambda lesson, name, outcome: calls.append((lesson, name, outcome)))
+    monkeypatch.setattr(progress, "record",
+                        lambda lesson, name, outcome, **_: calls.append((lesson, name, outcome)))
+    monkeypatch.setattr(progress, "record_help", lambda *args, **kwargs: None)
     return calls
 
 
@@ -46,7 +48,7 @@ def make_predict() -> PredictExercise:
         title="Name the get_variable",
         answer_name="q1_answer",
         expected=get_variable_name_in_nest,
-        explanation="tf.get_variable ignores name_scope (FACTS NS01).",
+        explanation="tf.get_variable sees variable scopes only.",
         wrong_answers={"foo/goo/w:0": "`foo` is a name_scope, and tf.get_variable ignores name_scope."},
         hints=["Which scope is a variable_scope?", "Only `goo` counts."],
         solution_code='q1_answer = "goo/w:0"',
@@ -62,7 +64,7 @@ def test_predict_solution_code_is_correct(monkeypatch, recorded):
     feedback = q1.check()
     assert feedback.outcome is Outcome.CORRECT
     assert str(feedback).startswith("Correct: 'goo/w:0'.")
-    assert "NS01" in str(feedback)
+    assert "sees variable scopes only" in str(feedback)
     assert recorded == [("01", "q1", "correct")]
 
 
@@ -76,20 +78,71 @@ def test_predict_placeholder_is_not_attempted_and_not_recorded(monkeypatch, reco
     assert recorded == []
 
 
-def test_predict_known_wrong_answer_gives_its_reason_and_the_truth(monkeypatch, recorded):
+def test_predict_first_wrong_try_gives_the_reason_and_a_nudge_not_the_answer(monkeypatch, recorded):
     q1 = make_predict()
     notebook_globals(monkeypatch, 'q1_answer = "foo/goo/w:0"')
     feedback = q1.check()
     assert feedback.outcome is Outcome.INCORRECT
     assert str(feedback).startswith("Incorrect: `foo` is a name_scope, and tf.get_variable ignores name_scope.")
-    assert "TensorFlow gives 'goo/w:0'" in str(feedback)
+    assert "goo/w:0" not in str(feedback).replace("foo/goo/w:0", "")
+    assert "run the next cell and compare" in str(feedback)
+    assert not feedback.answer_shown
     assert recorded == [("01", "q1", "incorrect")]
+
+
+def test_predict_second_wrong_try_shows_the_answer():
+    q1 = make_predict()
+    q1.check("foo/goo/w:0")
+    feedback = q1.check("w:0")
+    assert "TensorFlow gives 'goo/w:0'. tf.get_variable sees variable scopes only." in str(feedback)
+    assert feedback.answer_shown
+
+
+def test_predict_answer_is_shown_after_the_last_hint_or_the_solution():
+    after_hints = make_predict()
+    after_hints.hint(1)
+    assert "TensorFlow gives" not in str(after_hints.check("w:0"))
+    after_hints.forget_attempts()
+    after_hints.hint(1)
+    after_hints.hint(2)
+    assert "TensorFlow gives 'goo/w:0'" in str(after_hints.check("w:0"))
+    after_solution = make_predict()
+    after_solution.solution()
+    assert "TensorFlow gives 'goo/w:0'" in str(after_solution.check("w:0"))
+
+
+def test_predict_answer_of_the_wrong_type_is_not_counted_as_a_try():
+    q1 = make_predict()
+    q1.check(3)
+    q1.check(4)
+    assert "TensorFlow gives" not in str(q1.check("w:0"))
+
+
+def test_predict_suggests_the_next_hint_not_seen_yet():
+    q1 = make_predict()
+    assert "Try `q1.hint()`." in str(q1.check("w:0"))
+    q1.hint()
+    assert "Try `q1.hint(2)`." in str(q1.check(3))  # a wrong kind of answer: no try counted
+
+
+def test_hints_and_solution_are_recorded_as_help(monkeypatch):
+    from kit import progress
+
+    seen = []
+    monkeypatch.setattr(progress, "record_help", lambda *args, **kwargs: seen.append((args, kwargs)))
+    q1 = make_predict()
+    q1.hint(2)
+    q1.hint(7)  # no such hint: nothing recorded
+    q1.solution()
+    assert seen == [(("01", "q1"), {"hint": 2, "solution": False}),
+                    (("01", "q1"), {"hint": 0, "solution": True})]
 
 
 def test_predict_unknown_wrong_answer_repeats_the_prediction():
     feedback = make_predict().check("foo/w:0")
     assert feedback.outcome is Outcome.INCORRECT
-    assert str(feedback).startswith("Incorrect: you predicted 'foo/w:0'. Try `q1.hint()`.")
+    assert str(feedback).startswith(
+        "Incorrect: you predicted 'foo/w:0', which is not what TensorFlow does here. Try `q1.hint()`.")
 
 
 def test_predict_wrong_type_says_what_kind_of_answer_is_expected():
@@ -148,7 +201,7 @@ def test_solution_shows_the_code_and_explanation_as_text_and_html():
     shown = make_predict().solution()
     bundle = shown._repr_mimebundle_()
     assert bundle["text/plain"].endswith('q1_answer = "goo/w:0"')
-    assert "NS01" in bundle["text/plain"]
+    assert "sees variable scopes only" in bundle["text/plain"]
     assert "<pre><code>q1_answer = &quot;goo/w:0&quot;</code></pre>" in bundle["text/html"]
 
 
@@ -243,7 +296,7 @@ def test_build_without_reuse_raises_and_is_translated(monkeypatch, recorded):
     text = str(feedback)
     assert text.startswith("Error: `towers` raised ValueError: Variable tower/conv1/weights already exists")
     assert "What it means: creating a variable twice without reuse." in text
-    assert "reuse=True" in text and "DUP04" in text
+    assert "reuse=True" in text and "Lesson 02 (Reuse modes) and lesson 03 (Sharing weights) show it." in text
     assert recorded == [("02", "q3", "error")]
 
 
@@ -370,7 +423,7 @@ def test_fix_with_reuse_on_both_scopes_is_translated_as_missing_variable(monkeyp
     feedback = make_fix().check()
     assert feedback.outcome is Outcome.ERROR
     assert "reuse=True only fetches variables that already exist" in str(feedback)
-    assert "DUP05" in str(feedback)
+    assert "Lesson 02 (Reuse modes) shows it." in str(feedback)
 
 
 def test_fix_with_root_reuse_variables_names_the_top_level_trap(monkeypatch):
@@ -383,7 +436,7 @@ def test_fix_with_root_reuse_variables_names_the_top_level_trap(monkeypatch):
     feedback = make_fix().check()
     assert feedback.outcome is Outcome.ERROR
     assert "reuse_variables() at the top level poisons the whole graph" in str(feedback)
-    assert "RU07" in str(feedback)
+    assert "Lesson 02 (Reuse modes) shows it." in str(feedback)
 
 
 def test_same_code_ignores_where_a_function_was_defined():

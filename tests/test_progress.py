@@ -341,8 +341,9 @@ def sample_lessons():
 def test_empty_store_table_lists_every_lesson_and_says_nothing_checked_yet(progress, store):
     text = progress.summary_text(progress.summary(sample_lessons()))
     lines = text.splitlines()
-    assert lines[1].split() == ["lesson", "title", "correct", "tried", "last", "checked"]
-    assert lines[2].split() == ["01", "Scopes", "0", "0", "-"]
+    assert lines[1].split() == ["lesson", "title", "correct", "first", "try", "with", "help",
+                                "tried", "last", "checked"]
+    assert lines[2].split() == ["01", "Scopes", "0", "0", "0", "0", "-"]
     assert lines[-1].startswith("Nothing checked yet")
 
 
@@ -351,9 +352,71 @@ def test_table_counts_checks_and_shows_when_in_utc_minutes(progress, store):
     progress.record("02", "q3", "error")
     text = progress.summary_text(progress.summary(sample_lessons()))
     row = next(line for line in text.splitlines() if line.startswith("02"))
-    assert row.split()[-5:-2] == ["1", "2", time.strftime("%Y-%m-%d", time.gmtime())]
+    # correct, first try, with help, tried, date
+    assert row.split()[-7:-2] == ["1", "1", "0", "2", time.strftime("%Y-%m-%d", time.gmtime())]
     assert row.endswith("UTC")
-    assert text.splitlines()[-1].startswith("1 of the 2 exercises you tried are correct")
+    assert text.splitlines()[-1].startswith(
+        "1 of the 2 exercises you tried are correct so far, 1 of them at the first try")
+
+
+# --- what the store records about help ------------------------------------------------
+
+
+def test_first_try_is_the_first_check_whatever_follows(progress, store):
+    progress.record("01", "q1", "incorrect")
+    progress.record("01", "q1", "correct")
+    progress.record("01", "q2", "correct")
+    progress.record("01", "q2", "incorrect")
+    entries = progress.load()["01"]
+    assert entries["q1"]["first_try_correct"] is False and entries["q1"]["ever_correct"]
+    assert entries["q2"]["first_try_correct"] is True
+    assert entries["q1"]["attempts"] == 2
+
+
+def test_correct_after_a_hint_counts_as_with_help(progress, store):
+    progress.record_help("01", "q1", hint=1)
+    progress.record_help("01", "q1", hint=2)
+    assert progress.load()["01"]["q1"]["attempts"] == 0  # hints are not tries
+    progress.record("01", "q1", "correct")
+    entry = progress.load()["01"]["q1"]
+    assert entry["hints_seen"] == 2 and entry["first_try_correct"] is True
+    assert entry["correct_with_help"] and not entry["correct_after_shown"]
+    row = progress.summary(sample_lessons())[0]
+    assert (row.correct, row.first_try, row.with_help, row.tried) == (1, 1, 1, 1)
+
+
+def test_correct_after_the_answer_was_shown_is_recorded(progress, store):
+    progress.record("01", "q1", "incorrect")
+    progress.record("01", "q1", "incorrect", answer_shown=True)
+    progress.record("01", "q1", "correct")
+    entry = progress.load()["01"]["q1"]
+    assert entry["answer_shown"] and entry["correct_after_shown"] and entry["correct_with_help"]
+    progress.record_help("01", "q2", solution=True)
+    progress.record("01", "q2", "correct")
+    assert progress.load()["01"]["q2"]["correct_after_shown"]
+
+
+def test_only_hints_seen_is_not_a_try(progress, store):
+    progress.record_help("01", "q3", hint=1)
+    row = progress.summary(sample_lessons())[0]
+    assert row.tried == 0
+
+
+def test_a_progress_file_of_the_first_format_still_loads(progress, store):
+    old = {"version": 1, "lessons": {"01": {"q1": {
+        "outcome": "correct", "ever_correct": True, "attempts": 3,
+        "updated": "2026-12-02T10:00:00.000000+00:00"}}}}
+    store.parent.mkdir(parents=True)
+    store.write_text(json.dumps(old))
+    entry = progress.load()["01"]["q1"]
+    assert entry["attempts"] == 3 and entry["ever_correct"]
+    assert entry["first_try_correct"] is None  # never recorded: unknown, not "wrong"
+    progress.record("01", "q1", "incorrect")
+    stored = json.loads(store.read_text())
+    assert stored["version"] == 2
+    assert stored["lessons"]["01"]["q1"]["attempts"] == 4
+    assert stored["lessons"]["01"]["q1"]["first_try_correct"] is None
+    assert not list(store.parent.glob("*.corrupt-*"))
 
 
 def test_table_html_links_lessons_and_escapes_titles(progress, store):
