@@ -39,11 +39,13 @@ MIN_VARIABLE_CAP = 100
 
 __all__ = [
     "BuildExercise",
+    "ChoiceExercise",
     "Feedback",
     "FixExercise",
     "Message",
     "Outcome",
     "PredictExercise",
+    "TracebackExercise",
     "____",
 ]
 
@@ -564,7 +566,8 @@ class PredictExercise(Exercise):
         if note:
             return self._feedback(Outcome.CORRECT, f"{_show(expected)}. {note}",
                                   details=self.explanation)
-        if not _type_fits(answer, expected):
+        reason = next((why for wrong, why in self.wrong_answers if same_answer(answer, wrong)), None)
+        if reason is None and not _type_fits(answer, expected):
             return self._feedback(
                 Outcome.INCORRECT,
                 f"`{self.answer_name}` should be {_kind_of(expected)}; yours is {_describe(answer)}."
@@ -572,8 +575,7 @@ class PredictExercise(Exercise):
             )
         # A real prediction that is wrong: the reason now, the answer only on a second try.
         self._wrong_tries += 1
-        reason = next((why for wrong, why in self.wrong_answers if same_answer(answer, wrong)),
-                      f"you predicted {_show(answer)}, which is not what TensorFlow does here.")
+        reason = reason or f"you predicted {_show(answer)}, which is not what TensorFlow does here."
         if self.reveal and self.answer_unlocked:
             return self._feedback(Outcome.INCORRECT, reason, details=self._explain_truth(expected),
                                   answer_shown=True)
@@ -939,3 +941,120 @@ class FixExercise(BuildExercise):
 
     def __init__(self, *args, starter_code: str, **kwargs):
         super().__init__(*args, starter_code=starter_code, **kwargs)
+
+
+# --- explain why, and debug from the traceback ----------------------------------------------
+
+
+class ChoiceExercise(PredictExercise):
+    """Explain why: the learner picks the reason among lettered options.
+
+    ``options`` maps a letter to a reason; ``why_not`` says, for each wrong letter, what
+    is wrong with it (shown at the first try, without the right letter). Like a
+    prediction, the right letter comes after a second wrong try, the last hint or
+    ``solution()``.
+    """
+
+    kind = "explain why"
+
+    def __init__(self, name: str, lesson: str, answer_name: str, question: str,
+                 options: Mapping[str, str], correct: str, why_not: Mapping[str, str],
+                 **kwargs):
+        letters = list(options)
+        if correct not in options or set(why_not) != set(letters) - {correct}:
+            raise ValueError(f"{name}: why_not must explain every option but the right one")
+        kwargs.setdefault("solution_code", f'{answer_name} = "{correct}"')
+        super().__init__(name, lesson, answer_name, correct, wrong_answers=dict(why_not),
+                         **kwargs)
+        self.question = question
+        self.options = dict(options)
+
+    def show(self) -> Message:
+        """The question and its options, as the notebook prints them."""
+        lines = [f"({letter}) {text}" for letter, text in self.options.items()]
+        return Message("question", f"{self.question}\n\n" + "\n".join(lines) +
+                       f"\n\nAnswer with `{self.answer_name} = \"a\"` (one letter), then "
+                       f"`{self.name}.check()`.")
+
+    def _check(self, answer: Any) -> Feedback:
+        if isinstance(answer, str) and answer.strip().strip("()").lower() in self.options:
+            answer = answer.strip().strip("()").lower()
+        elif answer is not _MISSING and not contains_placeholder(answer):
+            letters = ", ".join(f"`\"{letter}\"`" for letter in self.options)
+            return self._feedback(
+                Outcome.INCORRECT,
+                f"`{self.answer_name}` should be one of the letters {letters}; yours is "
+                f"{_describe(answer)}. `{self.name}.show()` lists the options.",
+            )
+        return super()._check(answer)
+
+    def _explain_truth(self, expected: Any) -> str:
+        text = f"The answer is ({expected}): {self.options[expected]}"
+        return f"{text} {self.explanation}" if self.explanation else text
+
+
+def error_lines(code: str, label: str, names: Mapping[str, Any] | None = None) -> list[str]:
+    """Run ``code`` in a fresh graph and return the tail of its traceback as a learner's
+    cell would show it: the snippet's own frames and the error, no TensorFlow internals."""
+    from kit.quiet_tf import fresh_graph
+
+    with fresh_graph():
+        try:
+            exec_solution(code, label, names)
+        except Exception as error:  # noqa: BLE001 - the point is to show it
+            frames = [frame for frame in traceback_frames(error) if frame.filename == f"<{label}>"]
+            source = code.splitlines()
+            lines = [f"line {frame.lineno}: {source[frame.lineno - 1].strip()}" for frame in frames]
+            return [*lines, f"{type(error).__name__}: {errors.clean_message(str(error))}"]
+    raise ValueError(f"{label}: the code runs without an error, so there is nothing to debug")
+
+
+def traceback_frames(error: BaseException) -> list:
+    import traceback
+
+    return list(traceback.extract_tb(error.__traceback__))
+
+
+class TracebackExercise(PredictExercise):
+    """Debug from the traceback: only the error is shown; the learner names the line to change.
+
+    ``broken_code`` is run (in a fresh graph) to produce the error; ``fix`` maps the line
+    number to change to its corrected text. The answer is that line number, and it is
+    verified by running: the code with the fix applied must run without an error.
+    """
+
+    kind = "debug from the traceback"
+
+    def __init__(self, name: str, lesson: str, answer_name: str, broken_code: str,
+                 fix: tuple[int, str], **kwargs):
+        self.broken_code = broken_code
+        self.fix = fix
+        kwargs.setdefault("solution_code", f"{answer_name} = {fix[0]}")
+        super().__init__(name, lesson, answer_name, self._verified_line, **kwargs)
+
+    def fixed_code(self) -> str:
+        lines = self.broken_code.splitlines()
+        number, text = self.fix
+        indent = lines[number - 1][: len(lines[number - 1]) - len(lines[number - 1].lstrip())]
+        lines[number - 1] = indent + text.strip()
+        return "\n".join(lines) + "\n"
+
+    def _verified_line(self) -> int:
+        """The line to change, after checking that changing it really fixes the code."""
+        from kit.quiet_tf import fresh_graph
+
+        error_lines(self.broken_code, f"{self.name} broken", self.names)  # it must fail...
+        with fresh_graph():
+            exec_solution(self.fixed_code(), f"{self.name} fixed", self.names)  # ...and then run
+        return self.fix[0]
+
+    def show_error(self) -> Message:
+        """What the learner gets to see: the error as the cell would print it."""
+        shown = "\n".join(error_lines(self.broken_code, f"{self.name} broken", self.names))
+        return Message("error", f"Running the code raised:\n\n{shown}\n\nWhich line number "
+                       f"must change? Answer with `{self.answer_name} = <line number>`, then "
+                       f"`{self.name}.check()`.")
+
+    def _explain_truth(self, expected: Any) -> str:
+        text = f"Line {expected} must change, to `{self.fix[1].strip()}`."
+        return f"{text} {self.explanation}" if self.explanation else text
