@@ -4,12 +4,13 @@ every lesson: tests/test_every_exercise.py)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-import kit  # noqa: F401  (imports TF quietly first)
+import kit  # imports TF quietly first
 from kit.checkpoints import checkpoint_variables
 from kit.exercise import Outcome, exec_solution
 from kit.lessons import lesson07
@@ -44,6 +45,12 @@ def test_blank_fine_tune_model_is_not_attempted():
     assert q3.check(blank).outcome is Outcome.NOT_ATTEMPTED
 
 
+def test_fine_tune_model_with_the_head_left_blank_is_not_attempted():
+    feedback = check_code(q3, q3.starter_code)
+    assert feedback.outcome is Outcome.NOT_ATTEMPTED
+    assert "still contains `____`" in feedback.text
+
+
 def test_unchanged_fix_starter_is_not_attempted():
     feedback = check_code(q4, q4.starter_code)
     assert feedback.outcome is Outcome.NOT_ATTEMPTED
@@ -75,7 +82,7 @@ def test_lesson_checkpoint_lives_outside_the_repository():
     assert not os.path.abspath(lesson07.lesson_checkpoint()).startswith(root)
 
 
-def test_exclude_conv1_also_drops_conv10_facts_rs03():
+def test_exclude_conv1_also_drops_conv10():
     kept = lesson07.ten_conv_layers_kept(["conv1"])
     assert "conv10/weights" not in kept and "conv1_1/weights" not in kept
     assert len(kept) == 16
@@ -91,13 +98,48 @@ def test_exclude_conv1_also_drops_conv10_facts_rs03():
         (q1, 3, "each slim layer makes two: weights and biases"),
         (q1, 10, "pool1 and flatten have no variables"),
         (q2, 18, "`conv10/weights` starts with 'conv1' too"),
-        (q2, 4, "4 is how many are dropped"),
+        (q2, 4, "not how many it leaves out"),
     ],
 )
 def test_wrong_prediction_names_the_concept(exercise, answer, concept):
+    forget = getattr(exercise, "forget_attempts", None)
+    if forget:
+        forget()
     feedback = exercise.check(answer)
     assert feedback.outcome is Outcome.INCORRECT
     assert concept in feedback.text
+
+
+@pytest.mark.parametrize("exercise", [q1, q2], ids=["q1", "q2"])
+def test_wrong_answer_reasons_do_not_state_the_answer(exercise):
+    answer = str(exercise.expected)
+    for wrong, reason in exercise.wrong_answers:
+        assert not re.search(rf"(?<![\w.]){answer}(?![\w])", reason), (wrong, reason)
+
+
+def test_head_of_five_classes_keeps_the_checkpoint_shape_silently():
+    """The lesson's claim: a resource variable restored by name takes the checkpoint's shape."""
+    with kit.fresh_graph():
+        images = kit.tf.placeholder(kit.tf.float32, [None, 8, 8, 1])
+        lesson07.small_model(images, num_classes=5)
+        weights = kit.slim.get_variables("logits/weights")[0]
+        with kit.tf.Session() as sess:
+            kit.tf.train.Saver().restore(sess, lesson07.lesson_checkpoint())
+            assert type(weights).__name__ == "ResourceVariable"
+            assert tuple(weights.shape.as_list()) == (64, 5)
+            assert sess.run(weights).shape == (64, 10)
+
+
+def test_get_variables_to_restore_matches_at_the_start_and_filter_variables_anywhere():
+    with kit.fresh_graph():
+        net = kit.tf.placeholder(kit.tf.float32, [None, 8, 8, 1])
+        net = kit.slim.conv2d(net, 2, [1, 1], scope="conv1")
+        kit.slim.fully_connected(kit.slim.flatten(net), 5, scope="new_logits")
+        everything = kit.tf.global_variables()
+        assert kit.slim.get_variables_to_restore(include=["logits"]) == []
+        assert [v.op.name for v in kit.slim.filter_variables(everything, include_patterns=["logits"])] == [
+            "new_logits/weights", "new_logits/biases"]
+        assert kit.slim.filter_variables(everything, include_patterns=["logits"], reg_search=False) == []
 
 
 # --- q3: a model ready for fine-tuning -------------------------------------------------------

@@ -3,6 +3,8 @@ every lesson: tests/test_every_exercise.py)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -50,7 +52,7 @@ def test_a_class_with_only_empty_methods_is_not_attempted():
 
 def test_predictions_are_what_tensorflow_says():
     assert lesson08.variables_after_two_calls() == 4
-    assert lesson08.plain_dense_weights_name() == "mlp/weights:0"
+    assert lesson08.my_dense_weights_name() == "mlp/weights:0"
     assert lesson08.keras_kernel_name() == "kernel"
 
 
@@ -74,25 +76,86 @@ def test_checkpoint_holds_the_tf1_names():
     ("exercise", "answer", "reason"),
     [
         (q1, 8, "The second call makes nothing new"),
-        (q2, "mlp/hidden/weights:0", "That is what `Dense` gives"),
-        (q2, "hidden/weights:0", "only applies inside its own"),
+        (q2, "mlp/hidden/weights:0", "MyDense opens it only in `__call__`"),
+        (q2, "hidden/weights:0", "that block is in `__call__`"),
         (q3, "hidden/kernel", "That is its `.path`"),
         (q3, "hidden/kernel:0", "Keras 2 (tf_keras)"),
     ],
 )
 def test_typical_wrong_predictions_get_their_reason(exercise, answer, reason):
+    forget = getattr(exercise, "forget_attempts", None)
+    if forget:
+        forget()
     feedback = exercise.check(answer)
     assert feedback.outcome is Outcome.INCORRECT
     assert reason in feedback.text
 
 
-def test_dense_without_its_name_scope_is_told_to_open_it():
+@pytest.mark.parametrize("exercise", [q1, q2, q3], ids=["q1", "q2", "q3"])
+def test_feedback_before_the_answer_does_not_state_it(exercise):
+    answer = str(exercise.expected).removesuffix(":0")
+    pattern = re.compile(rf"(?<![\w/.]){re.escape(answer)}(?![\w/])")
+    for wrong, reason in exercise.wrong_answers:
+        assert not pattern.search(reason), (wrong, reason)
+    for hint in exercise.hints[:-1]:
+        assert not pattern.search(hint), hint
+
+
+def test_q2_feedback_names_the_notebook_class():
+    texts = [q2.explanation, *q2.hints, *(reason for _, reason in q2.wrong_answers)]
+    assert all("PlainDense" not in text for text in texts)
+    assert any("MyDense" in text for text in texts)
+
+
+def test_tf1_duplicate_names_depend_on_the_api():
+    """The summary's row: tf.Variable renames, get_variable raises (no 'Originally defined at')."""
+    tf1 = kit.tf
+    with kit.fresh_graph():
+        with tf1.variable_scope("mlp"):
+            first = tf1.Variable(tf1.zeros([3, 4]), name="weights")
+            second = tf1.Variable(tf1.zeros([4, 2]), name="weights")
+        assert (first.name, second.name) == ("mlp/weights:0", "mlp/weights_1:0")
+    with kit.fresh_graph(), tf1.variable_scope("mlp"):
+        tf1.get_variable("weights", [3, 4])
+        with pytest.raises(ValueError) as raised:
+            tf1.get_variable("weights", [4, 2])
+    assert str(raised.value) == (
+        "Variable mlp/weights already exists, disallowed. Did you mean to set reuse=True or "
+        "reuse=tf.AUTO_REUSE in VarScope?")
+
+
+def test_tf2_variables_may_share_one_name():
+    with lesson08.eager():
+        model = lesson08.MLP(layer=lesson08.MyDense)
+        names = [v.name for v in model.variables]
+    assert names.count("mlp/weights:0") == 2
+
+
+def test_dense_with_its_name_scope_in_call_is_told_where_names_are_given():
     # A real edit that keeps the bug: another initial scale.
     code = changed(q4.starter_code, "stddev=0.5", "stddev=0.1")
     feedback = q4.check(defined(q4, code))
     assert feedback.outcome is Outcome.INCORRECT
     assert "`mlp/biases`, `mlp/weights`, without the layer's name" in feedback.text
-    assert "with self.name_scope:" in feedback.text
+    assert "A variable is named when it is made" in feedback.text
+
+
+def test_dense_without_any_name_scope_gets_the_same_reason():
+    code = changed(q4.starter_code, "        with self.name_scope:\n", "        if True:\n")
+    feedback = q4.check(defined(q4, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "without the layer's name" in feedback.text
+
+
+def test_name_scope_around_only_the_weights_leaves_the_biases_unnamed():
+    code = changed(
+        q4.starter_code,
+        "        self.w = tf.Variable(",
+        "        with self.name_scope:\n            self.w = tf.Variable(",
+    )
+    feedback = q4.check(defined(q4, code))
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "`mlp/biases`" in feedback.text and "`mlp/weights`" not in feedback.text
 
 
 def test_variables_made_in_call_are_new_on_every_call():

@@ -3,7 +3,7 @@
 The checks use a real checkpoint: ``lesson_checkpoint()`` saves ``small_model`` once per
 process into a temporary folder (removed when the process ends). Restore exercises are
 judged by values, not by reading code: the check runs the learner's graph, restores or
-initialises it, and compares every variable with the checkpoint (FACTS RS01-RS05).
+initialises it, and compares every variable with the checkpoint.
 """
 
 from __future__ import annotations
@@ -140,8 +140,8 @@ def body_restored_by_saver(expected_tree, learner_tree, run) -> str | None:
     except Exception as error:  # noqa: BLE001 - the restore error is the learner's lesson
         return (
             f"restoring raised {restore_error_line(error)}. The list to restore holds a "
-            "variable the checkpoint does not have: `exclude` matches names from their start, "
-            "so it must name the new head's scope exactly."
+            "variable the checkpoint does not have. `exclude` drops only the names that start "
+            "with one of its patterns: does your pattern start the new head's names?"
         )
     return loading_problem(values, {key: key for key in BODY_KEYS})
 
@@ -242,9 +242,9 @@ q2 = PredictExercise(
     answer_name="q2_answer",
     expected=lambda: len(ten_conv_layers_kept(["conv1"])),
     explanation=(
-        "`exclude` (like `include` and `slim.get_variables(scope)`) matches names from their "
-        "start with a regular expression, so 'conv1' also catches `conv10/...`: 4 variables "
-        "go, 16 stay. Write 'conv1/' to mean exactly the scope conv1 (FACTS RS03)."
+        "`exclude` (like `include` and `slim.get_variables(scope)`) matches a regular "
+        "expression against the start of each name, so 'conv1' also catches `conv10/...`: 4 "
+        "variables go, 16 stay. Write 'conv1/' to mean exactly the scope conv1."
     ),
     wrong_answers={
         18: (
@@ -252,24 +252,35 @@ q2 = PredictExercise(
             "with 'conv1', and `conv10/weights` starts with 'conv1' too."
         ),
         20: "exclude does drop variables: every name that starts with 'conv1'.",
-        4: "4 is how many are dropped (conv1 and conv10); the question asks how many are kept.",
+        4: "Read the question again: it asks how many variables the list keeps, not how many it leaves out.",
         2: "The question asks how many are kept, and conv10 starts with 'conv1' as well.",
     },
     hints=[
-        "Ten layers, two variables each: 20 in all. Which names start with the text 'conv1'?",
-        "'conv10/weights' starts with 'conv1'.",
+        (
+            "`exclude` takes patterns, not scope names: it drops every variable whose name starts "
+            "with the text of a pattern."
+        ),
+        "Of the names conv1/weights ... conv10/biases, which start with the text 'conv1'?",
+        (
+            "'conv10/weights' starts with 'conv1' too: take conv1's and conv10's variables away "
+            "from the 20."
+        ),
     ],
     solution_code="q2_answer = 16",
 )
 
-FINE_TUNE_SOLUTION = '''\
+FINE_TUNE_STARTER = '''\
 def fine_tune_model(images):
     net = slim.conv2d(images, 4, [3, 3], scope="conv1")
     net = slim.max_pool2d(net, [2, 2], scope="pool1")
     net = slim.conv2d(net, 4, [3, 3], scope="conv2")
     net = slim.flatten(net)
-    return slim.fully_connected(net, 5, activation_fn=None, scope="new_logits")
+    return ____
 '''
+
+FINE_TUNE_SOLUTION = FINE_TUNE_STARTER.replace(
+    "____", 'slim.fully_connected(net, 5, activation_fn=None, scope="new_logits")'
+)
 
 q3 = BuildExercise(
     name="q3",
@@ -277,12 +288,20 @@ q3 = BuildExercise(
     title="A 5-class model whose body matches the checkpoint",
     function_name="fine_tune_model",
     solution_code=FINE_TUNE_SOLUTION,
+    starter_code=FINE_TUNE_STARTER,
     make_inputs=lambda tf1: (images_placeholder(tf1),),
     compare=("names", "shapes", "collections"),
     extra_checks=[head_keeps_checkpoint_name, body_uses_checkpoint_names],
     hints=[
-        "Copy small_model's body with the same scope names; only the head changes.",
-        "The head needs 5 outputs and a scope the checkpoint does not have: `new_logits`.",
+        (
+            "A Saver restores by name: the body keeps the checkpoint's names so that it is found, "
+            "and the head needs names the checkpoint does not have."
+        ),
+        "The head is a linear layer like small_model's `logits`, with 5 outputs and a new scope.",
+        (
+            "Return `slim.fully_connected(net, ...)` with 5 outputs, `activation_fn=None` and "
+            "`scope=\"new_logits\"`."
+        ),
     ],
     explanation=(
         "The body's variables have the checkpoint's names, so a Saver can find them; the head "
@@ -314,12 +333,19 @@ q4 = FixExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[body_restored_by_saver],
     hints=[
-        "Restore with `tf.train.Saver(var_list=restore_list)`: which key is missing?",
-        "`exclude` matches names from their start: 'logits' does not match 'new_logits/...'.",
+        (
+            "A Saver restores exactly its var_list: which variable in `restore_list` is not in "
+            "the checkpoint? The error names it."
+        ),
+        (
+            "`exclude` patterns match the start of each name: does 'logits' start "
+            "`new_logits/weights`?"
+        ),
+        "Exclude the new head by its own scope: the pattern is the head's scope name.",
     ],
     explanation=(
-        "A Saver restores exactly its var_list. Excluding the new head's own scope leaves "
-        "conv1 and conv2, which the checkpoint has (FACTS RS02, RS03)."
+        "A Saver restores exactly its var_list. `exclude=[\"new_logits\"]` drops the new head "
+        "(its names start with 'new_logits') and leaves conv1 and conv2, which the checkpoint has."
     ),
 )
 
@@ -350,6 +376,7 @@ q5 = WarmStartBuild(
     hints=[
         "The assignment map goes {checkpoint scope: graph scope}, both ending in '/'.",
         "Two entries: one for conv1/, one for conv2/. Leave the head out.",
+        "The conv1 entry is `\"conv1/\": \"student/conv1/\"`; write the conv2 entry the same way.",
     ],
     explanation=(
         "Each 'scope/': 'other_scope/' entry points a graph scope's initializers at the "

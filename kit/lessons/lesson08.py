@@ -34,8 +34,9 @@ def tf1_mlp(x):
 
 
 # The Dense layer is written once, as code, so the lesson can show it and the exercises
-# can start from it: DENSE_CODE names its variables inside the layer's own name scope;
-# PLAIN_DENSE_CODE (q4's starter) forgets to.
+# can start from it: DENSE_CODE makes its variables inside the layer's own name scope;
+# MY_DENSE_STARTER (q4's starter, the notebook's MyDense) opens that scope only in
+# __call__, after its variables already have their names.
 DENSE_CODE = '''\
 class Dense(tf.Module):
     def __init__(self, units_in, units_out, activation=tf.nn.relu, name=None):
@@ -50,11 +51,19 @@ class Dense(tf.Module):
         return self.activation(y) if self.activation else y
 '''
 
-PLAIN_DENSE_CODE = (
-    DENSE_CODE.replace("class Dense(", "class MyDense(")
-    .replace("        with self.name_scope:\n", "")
-    .replace("            self.", "        self.")
-)
+MY_DENSE_STARTER = '''\
+class MyDense(tf.Module):
+    def __init__(self, units_in, units_out, activation=tf.nn.relu, name=None):
+        super().__init__(name=name)
+        self.w = tf.Variable(tf.random.normal([units_in, units_out], stddev=0.5), name="weights")
+        self.b = tf.Variable(tf.zeros([units_out]), name="biases")
+        self.activation = activation
+
+    def __call__(self, x):
+        with self.name_scope:
+            y = tf.matmul(x, self.w) + self.b
+            return self.activation(y) if self.activation else y
+'''
 MY_DENSE_SOLUTION = DENSE_CODE.replace("class Dense(", "class MyDense(")
 TF2_NAMES = {"tf": tf}
 
@@ -64,7 +73,7 @@ def _defined(code: str, name: str):
 
 
 Dense = _defined(DENSE_CODE, "Dense")
-PlainDense = _defined(PLAIN_DENSE_CODE, "MyDense")
+MyDense = _defined(MY_DENSE_STARTER, "MyDense")  # as the notebook hands it out
 
 
 class MLP(tf.Module):
@@ -138,9 +147,9 @@ def variables_after_two_calls() -> int:
         return len(model.trainable_variables)
 
 
-def plain_dense_weights_name() -> str:
+def my_dense_weights_name() -> str:
     with eager():
-        return MLP(layer=PlainDense).hidden.w.name
+        return MLP(layer=MyDense).hidden.w.name
 
 
 def keras_kernel_name() -> str:
@@ -169,8 +178,11 @@ q1 = PredictExercise(
         0: "The variables exist as soon as `MLP()` returns: they are made in `__init__`.",
     },
     hints=[
-        "Where are the tf.Variable calls: in `__init__` or in `__call__`?",
-        "Two layers, each with weights and biases.",
+        (
+            "When do the layers make their variables: once, when `MLP()` builds them, or on "
+            "every call?"
+        ),
+        "Two Dense layers, each with a weights matrix and a bias vector; the calls only read them.",
     ],
     solution_code="q1_answer = 4",
 )
@@ -180,23 +192,35 @@ q2 = PredictExercise(
     lesson="08",
     title="A layer that does not open its own name scope",
     answer_name="q2_answer",
-    expected=plain_dense_weights_name,
+    expected=my_dense_weights_name,
     explanation=(
-        "A tf.Module's `name` does not prefix anything by itself: only code inside "
-        "`with self.name_scope:` is named after it. `PlainDense` makes its variables outside "
-        "its own scope, so they get only the scope that is open around them, MLP's `mlp/`."
+        "A variable gets its name when it is made, from the name scopes open at that moment. "
+        "`MyDense` makes its variables in `__init__`, where only MLP's scope `mlp/` is open; "
+        "it opens its own scope later, in `__call__`. So its weights are `mlp/weights:0`, "
+        "and the out layer's too."
     ),
     wrong_answers={
         "mlp/hidden/weights:0": (
-            "That is what `Dense` gives, because it opens `with self.name_scope:` around its "
-            "tf.Variable calls. PlainDense does not."
+            "That is what you get when the variables are made inside MyDense's own "
+            "`with self.name_scope:`. MyDense opens it only in `__call__`, after `__init__` "
+            "has made them."
         ),
-        "weights:0": "MLP makes its layers inside `with self.name_scope:`, so `mlp/` is open around them.",
-        "hidden/weights:0": "The module's name only applies inside its own `with self.name_scope:` block.",
+        "weights:0": (
+            "MLP makes its layers inside its own `with self.name_scope:`, so a scope is open "
+            "while MyDense's `__init__` runs."
+        ),
+        "hidden/weights:0": (
+            "The layer's name `hidden` is used only inside MyDense's own "
+            "`with self.name_scope:`, and that block is in `__call__`."
+        ),
     },
     hints=[
-        "Which `with ...name_scope:` blocks are open when PlainDense calls tf.Variable?",
-        "MLP opens its own name scope around `layer(3, 4, name='hidden')`; PlainDense opens none.",
+        "A variable is named when `tf.Variable` runs, after the name scopes open at that moment.",
+        (
+            "Where does MyDense open its own name scope: in `__init__`, where its variables are "
+            "made, or later?"
+        ),
+        "While MyDense's `__init__` runs, the only open scope is MLP's `mlp/`.",
     ],
     solution_code='q2_answer = "mlp/weights:0"',
 )
@@ -213,12 +237,15 @@ q3 = PredictExercise(
     ),
     wrong_answers={
         "hidden/kernel": "That is its `.path`; `.name` is only the variable's own name.",
-        "hidden/kernel:0": "That is how Keras 2 (tf_keras) named it. Keras 3 drops both the path and `:0` from `.name`.",
-        "hidden/weights": "`weights` is tf-slim's word; Keras calls a dense layer's matrix `kernel`.",
+        "hidden/kernel:0": "That is how Keras 2 (tf_keras) named it; Keras 3 changed what `.name` holds.",
+        "hidden/weights": "`weights` is tf-slim's word, and Keras 3's `.name` holds no layer name.",
     },
     hints=[
-        "Keras calls the matrix `kernel` and the vector `bias`.",
-        "In Keras 3, `.name` is short and `.path` is long.",
+        (
+            "Keras 3 gives each variable two names: a short `.name` and a longer `.path` that "
+            "starts with the layer's name."
+        ),
+        "The `.path` of this variable is `hidden/kernel`; `.name` is only its last part.",
     ],
     solution_code='q3_answer = "kernel"',
 )
@@ -235,8 +262,9 @@ def layer_names_missing(expected_tree, learner_tree, run) -> str | None:
         return None
     return (
         f"your variables are called {', '.join(f'`{n}`' for n in lost)}, without the layer's "
-        "name (`hidden/`, `out/`). A tf.Module's name applies only inside `with "
-        "self.name_scope:`; open it around the tf.Variable calls in `__init__`."
+        "name (`hidden/`, `out/`). A variable is named when it is made, and a tf.Module's name "
+        "applies only inside its `with self.name_scope:` block: is that block open where the "
+        "variables are made?"
     )
 
 
@@ -245,7 +273,7 @@ q4 = ModelExercise(
     lesson="08",
     title="Name a module's variables after the module",
     function_name="MyDense",
-    starter_code=PLAIN_DENSE_CODE,
+    starter_code=MY_DENSE_STARTER,
     solution_code=MY_DENSE_SOLUTION,
     names=TF2_NAMES,
     make_model=lambda layer: MLP(layer=layer),
@@ -253,12 +281,20 @@ q4 = ModelExercise(
     calls=2,
     extra_checks=[layer_names_missing],
     hints=[
-        "Print `[v.name for v in MLP(layer=MyDense).variables]`: which part of the name is missing?",
-        "Wrap the two tf.Variable lines in `with self.name_scope:`.",
+        (
+            "Print `[v.name for v in MLP(layer=MyDense).variables]`: which part of the name is "
+            "missing? A variable is named when it is made."
+        ),
+        (
+            "MyDense's own name scope is open only in `__call__`, but the variables are made in "
+            "`__init__`."
+        ),
+        "Move `with self.name_scope:` into `__init__`, around the two `tf.Variable` lines.",
     ],
     explanation=(
-        "Inside `with self.name_scope:` the variables get the module's full scope, "
-        "`mlp/hidden/`, so the TF2 names match the TF1 checkpoint's names."
+        "Inside `with self.name_scope:` in `__init__` the variables get the module's full "
+        "scope, `mlp/hidden/`, so the TF2 names match the TF1 checkpoint's names. Opened in "
+        "`__call__`, the scope came too late: the variables already had their names."
     ),
 )
 
@@ -316,6 +352,10 @@ q5 = ModelExercise(
     extra_checks=[same_name_twice],
     hints=[
         "How many Dense objects does `__init__` make? Each one owns a weights matrix.",
+        (
+            "In TF2, sharing means calling the same object: two towers need one layer, not two "
+            "layers with one name."
+        ),
         "Keep one `self.tower = Dense(3, 4, name='tower')` and call it in both places.",
     ],
     explanation=(
@@ -410,6 +450,10 @@ q6 = NameMapExercise(
     hints=[
         "Compare `tf.train.list_variables(CKPT)` with `[v.path for v in model.weights]`.",
         "The layer part (`mlp/hidden`) is the same; only `kernel`/`bias` must become `weights`/`biases`.",
+        (
+            "Split each path with `v.path.rsplit(\"/\", 1)` and look its last part up in a dict "
+            "`{\"kernel\": \"weights\", \"bias\": \"biases\"}`."
+        ),
     ],
     explanation=(
         "The map pairs each checkpoint name with the Keras variable that plays its part; "
