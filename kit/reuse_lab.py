@@ -4,8 +4,7 @@ Each ``ReuseCase`` is one question: "scope ``s`` is opened with this reuse mode,
 ``s/p`` does (or does not) exist yet, and I ask for ``p`` like this: does TF create,
 reuse or raise?". ``run_case`` writes the question as a few lines of TF code, runs
 them in a fresh graph and reports what happened, so every table in the lessons comes
-from TF itself (FACTS RU01-RU08, DUP04-DUP11). No UI here; ``kit.reuse_widget`` is the
-interactive front end.
+from TF itself. No UI here; ``kit.reuse_widget`` is the interactive front end.
 """
 
 from __future__ import annotations
@@ -244,7 +243,7 @@ class InheritanceTable:
 
 
 def inheritance_table() -> InheritanceTable:
-    """Run all 16 outer/inner pairs (FACTS RU04, RU05)."""
+    """Run all 16 outer/inner pairs."""
     return InheritanceTable(
         {(o, i): effective_reuse(o, i) for o, i in product(NESTED_MODES, NESTED_MODES)}
     )

@@ -29,11 +29,11 @@ def test_unchanged_starter_is_not_attempted():
     assert "starter code" in feedback.text
 
 
-# --- the expected answers come from running TensorFlow (FACTS rows) -------------------
+# --- the expected answers come from running TensorFlow -------------------------------
 
 
-def test_seed_nest_names_match_facts_ns01_to_ns04():
-    assert lesson01.seed_nest_names() == {
+def test_guide_nest_names_get_variable_sees_only_the_variable_scope():
+    assert lesson01.guide_nest_names() == {
         "w": "goo/w:0",
         "s": "foo/goo/hoo/Const:0",
         "y": "foo/goo/hoo/mul:0",
@@ -51,10 +51,10 @@ def test_predict_answers_are_computed_by_tensorflow():
 @pytest.mark.parametrize(
     ("exercise", "answer", "concept"),
     [
-        (q1, "foo/goo/hoo/w:0", "tf.get_variable sees only the variable_scope"),
+        (q1, "foo/goo/hoo/w:0", "tf.get_variable sees only one kind of scope"),
         (q1, "goo/hoo/w:0", "ignores every name_scope"),
-        (q1, "w:0", "variable_scope 'goo' does prefix"),
-        (q2, "foo/hoo/v:0", "also opens a name_scope 'goo'"),
+        (q1, "w:0", "one kind of scope does prefix its"),
+        (q2, "foo/hoo/v:0", "does variable_scope('goo') open only a variable scope"),
         (q2, "goo/v:0", "That is the get_variable rule"),
         (q3, "ns/Const:0", "never re-enters an existing name scope"),
         (q3, "ns_1/Const_1:0", "counter starts again inside each name scope"),
@@ -157,3 +157,66 @@ def test_sharing_one_variable_is_not_two_layers():
     assert feedback.outcome is Outcome.INCORRECT
     missing = [line for line in feedback.text.splitlines() if "`layer2/w`" in line]
     assert missing and "missing" in missing[0]
+
+
+# --- a first wrong try explains, it does not tell ---------------------------------------
+
+
+def answer_forms(expected: str) -> list[str]:
+    return [expected, expected[:-2]] if expected.endswith(":0") else [expected]
+
+
+def states(text: str, expected: str) -> bool:
+    """True when ``text`` names ``expected`` (or its op name) as a whole name."""
+    import re
+
+    return any(re.search(rf"(?<![\w/]){re.escape(form)}(?![\w])", text) for form in answer_forms(expected))
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_no_wrong_answer_reason_states_the_true_answer(exercise):
+    for wrong, reason in exercise.wrong_answers:
+        assert not states(reason, exercise.expected), (wrong, reason)
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_first_wrong_try_gives_the_reason_but_not_the_answer(exercise):
+    forget = getattr(exercise, "forget_attempts", None)
+    if forget is None:
+        pytest.skip("the engine does not track attempts yet")
+    wrong, reason = exercise.wrong_answers[0]
+    forget()
+    try:
+        feedback = exercise.check(wrong)
+        assert feedback.outcome is Outcome.INCORRECT
+        assert reason in feedback.text
+        assert not states(feedback.text, exercise.expected), feedback.text
+    finally:
+        forget()
+
+
+# --- what section 11 says about resource and reference variables ------------------------
+
+
+def one_variable(use_resource: bool):
+    import tensorflow.compat.v1 as tf
+
+    from kit.quiet_tf import fresh_graph
+
+    with fresh_graph() as graph:
+        with tf.variable_scope("goo"):
+            w = tf.get_variable("w", [1], use_resource=use_resource)
+        ops = graph.get_operations()
+        own = [op.type for op in ops if not op.name.startswith("goo/w/Initializer/")]
+        tensors = [t.name for op in ops for t in op.outputs]
+        return repr(w), len(ops), own, tensors, w.value().op.type
+
+
+def test_resource_and_reference_variables_differ_as_lesson01_says():
+    resource, reference = one_variable(True), one_variable(False)
+    assert resource[0].endswith("dtype=float32>") and reference[0].endswith("dtype=float32_ref>")
+    assert resource[2] == ["VarHandleOp", "VarIsInitializedOp", "AssignVariableOp", "ReadVariableOp"]
+    assert reference[2] == ["VariableV2", "Assign", "Identity"]
+    assert resource[1] == reference[1] + 1
+    assert "goo/w/read:0" in reference[3] and not any(t.endswith("/read:0") for t in resource[3])
+    assert (resource[4], reference[4]) == ("ReadVariableOp", "Identity")

@@ -22,10 +22,10 @@ def test_lesson_has_at_least_four_exercises_of_three_kinds():
 
 
 def test_predict_answers_are_what_tf_does():
-    assert lesson.q1.expected == "raises"  # DUP11
-    assert lesson.q2.expected is True  # RU04
-    assert lesson.q3.expected == "raises"  # RU07
-    assert lesson.q4.expected == "obj_1/c:0"  # SC01
+    assert lesson.q1.expected == "raises"  # AUTO_REUSE still checks the shape
+    assert lesson.q2.expected is True  # reuse=False inherits the parent's True
+    assert lesson.q3.expected == "raises"  # the root scope's reuse reaches every scope
+    assert lesson.q4.expected == "obj_1/c:0"  # re-opening by object opens a new name scope
 
 
 @pytest.mark.parametrize(
@@ -33,11 +33,11 @@ def test_predict_answers_are_what_tf_does():
     [
         (lesson.q1, "reuses", "sharing is only allowed with a compatible shape"),
         (lesson.q1, "creates", "AUTO_REUSE creates only when s/p is missing"),
-        (lesson.q2, False, "cannot switch reuse off inside a reusing scope"),
+        (lesson.q2, False, "reuse=False does not mean 'off' in a nested scope"),
         (lesson.q2, None, "None only means 'inherit' when you pass it"),
-        (lesson.q3, "creates", "inherits reuse=True from the root scope"),
+        (lesson.q3, "creates", "inherits its parent's setting"),
         (lesson.q3, "reuses", "There is no variable fresh/b to reuse"),
-        (lesson.q4, "obj/c:0", "old TF r0.12 guide"),
+        (lesson.q4, "obj/c:0", "ops get a name scope of their own"),
         (lesson.q4, "obj/c_1:0", "auxiliary_name_scope=False"),
     ],
 )
@@ -129,7 +129,7 @@ def encode_twice(x):
 
 
 def test_root_trap_fixed_inside_the_block_is_also_correct():
-    """reuse_variables() on the second encoder scope (not the root) is a valid fix (RU06)."""
+    """reuse_variables() on the second encoder scope (not the root) is a valid fix."""
     code = lesson.ROOT_TRAP_STARTER.replace(
         "    tf.get_variable_scope().reuse_variables()\n"
         '    with tf.variable_scope("encoder"):\n',
@@ -139,3 +139,38 @@ def test_root_trap_fixed_inside_the_block_is_also_correct():
     assert code != lesson.ROOT_TRAP_STARTER
     feedback = lesson.q6.check(defined(code, "encode_twice"))
     assert feedback.outcome is Outcome.CORRECT, feedback.text
+
+
+# --- a first wrong try explains, it does not tell ---------------------------------------
+
+PREDICTS = [lesson.q1, lesson.q2, lesson.q3, lesson.q4]
+
+
+@pytest.mark.parametrize("exercise", [lesson.q1, lesson.q3], ids=lambda q: q.name)
+def test_reasons_for_a_wrong_choice_do_not_name_the_right_one(exercise):
+    for wrong, reason in exercise.wrong_answers:
+        assert "raise" not in reason.lower() and "refuse" not in reason.lower(), (wrong, reason)
+
+
+def test_reasons_for_q4_do_not_state_the_tensor_name():
+    for wrong, reason in lesson.q4.wrong_answers:
+        assert "obj_1/c:0" not in reason and "obj_1/c'" not in reason, (wrong, reason)
+        assert "'obj_1'" not in reason and "obj_1/" not in reason, (wrong, reason)
+
+
+@pytest.mark.parametrize("exercise", PREDICTS, ids=lambda q: q.name)
+def test_first_wrong_try_gives_the_reason_not_tensorflows_answer(exercise):
+    forget = getattr(exercise, "forget_attempts", None)
+    if forget is None:
+        pytest.skip("the engine does not track attempts yet")
+    wrong, reason = exercise.wrong_answers[0]
+    forget()
+    try:
+        feedback = exercise.check(wrong)
+        assert feedback.outcome is Outcome.INCORRECT
+        assert reason in feedback.text
+        assert "TensorFlow gives" not in feedback.text
+        if isinstance(exercise.expected, str) and "/" in exercise.expected:
+            assert exercise.expected not in feedback.text
+    finally:
+        forget()

@@ -36,18 +36,18 @@ def test_default_reuse_creates_a_missing_variable():
 def test_default_reuse_refuses_an_existing_variable_without_traceback():
     outcome = run_case(ReuseCase("None", True, "same shape"))
     assert outcome.verdict == RAISES
-    assert outcome.error == ALREADY_EXISTS  # FACTS DUP04/RU08: no "Originally defined at"
+    assert outcome.error == ALREADY_EXISTS  # resource variables: no "Originally defined at"
 
 
 def test_reuse_true_on_a_missing_variable_raises_does_not_exist():
     outcome = run_case(ReuseCase("True", False, "same shape"))
-    assert outcome.error == DOES_NOT_EXIST  # FACTS DUP05
+    assert outcome.error == DOES_NOT_EXIST
     assert outcome.variable_count == 0
 
 
 def test_reuse_true_returns_the_existing_object_even_without_a_shape():
-    assert run_case(ReuseCase("True", True, "same shape")).verdict == REUSES  # RU02
-    omitted = run_case(ReuseCase("True", True, "no shape"))  # DUP09
+    assert run_case(ReuseCase("True", True, "same shape")).verdict == REUSES
+    omitted = run_case(ReuseCase("True", True, "no shape"))  # the stored shape is used
     assert (omitted.verdict, omitted.shape, omitted.variable_count) == (REUSES, (2, 3), 1)
 
 
@@ -61,19 +61,19 @@ def test_auto_reuse_still_checks_the_shape():
     assert outcome.error == (
         "ValueError: Trying to share variable s/p, but specified shape (3, 2) "
         "and found shape (2, 3)."
-    )  # FACTS DUP07, DUP11
+    )
 
 
 def test_dtype_mismatch_uses_the_resource_variable_text():
     outcome = run_case(ReuseCase("True", True, "other dtype"))
-    assert outcome.error.endswith("specified dtype int32 and found dtype float32.")  # DUP08
+    assert outcome.error.endswith("specified dtype int32 and found dtype float32.")
     assert "_ref" not in outcome.error
 
 
 def test_missing_shape_without_initializer_cannot_create():
     outcome = run_case(ReuseCase("tf.AUTO_REUSE", False, "no shape"))
     assert outcome.verdict == RAISES
-    assert "did not get an initializer" in outcome.error  # DUP10
+    assert "did not get an initializer" in outcome.error
 
 
 def test_none_and_false_behave_the_same(table):
@@ -81,14 +81,14 @@ def test_none_and_false_behave_the_same(table):
         for request in reuse_lab.REQUESTS:
             none = table.outcomes[ReuseCase("None", exists, request)]
             false = table.outcomes[ReuseCase("False", exists, request)]
-            assert none == false  # FACTS RU01
+            assert none == false
 
 
 def test_reuse_variables_behaves_like_reuse_true(table):
     for exists in (False, True):
         for request in reuse_lab.REQUESTS:
             method = table.outcomes[ReuseCase("scope.reuse_variables()", exists, request)]
-            assert method == table.outcomes[ReuseCase("True", exists, request)]  # RU06
+            assert method == table.outcomes[ReuseCase("True", exists, request)]
 
 
 def test_case_code_is_runnable_tf_and_names_the_mode():
@@ -118,15 +118,15 @@ def test_table_lists_every_combination_and_spells_out_each_error(table):
 
 
 def test_nested_scope_cannot_switch_reuse_off():
-    assert reuse_lab.effective_reuse("True", "False") == "True"  # RU04
+    assert reuse_lab.effective_reuse("True", "False") == "True"
     assert reuse_lab.effective_reuse("True", "None") == "True"
 
 
 def test_auto_reuse_inheritance_rules():
-    assert reuse_lab.effective_reuse("tf.AUTO_REUSE", "False") == "tf.AUTO_REUSE"  # RU05
+    assert reuse_lab.effective_reuse("tf.AUTO_REUSE", "False") == "tf.AUTO_REUSE"
     assert reuse_lab.effective_reuse("tf.AUTO_REUSE", "True") == "True"
     assert reuse_lab.effective_reuse("True", "tf.AUTO_REUSE") == "tf.AUTO_REUSE"
-    assert reuse_lab.effective_reuse("None", "None") == "False"  # RU01
+    assert reuse_lab.effective_reuse("None", "None") == "False"
 
 
 def test_inheritance_table_has_sixteen_cells():

@@ -1,8 +1,7 @@
 """Lesson 02 exercises: reuse=None/False/True/AUTO_REUSE, inheritance and scope re-entry.
 
 Predict exercises compute their answers by running TF (through ``kit.reuse_lab`` or a
-small graph here), so they always agree with TF 2.21 (FACTS RU01-RU09, DUP04-DUP11,
-SC01-SC05).
+small graph here), so they always agree with TF 2.21.
 """
 
 from __future__ import annotations
@@ -50,12 +49,13 @@ q1 = PredictExercise(
     explanation=(
         "AUTO_REUSE decides between creating and reusing by name only, then checks the "
         "shape like reuse=True does: 'Trying to share variable s/p, but specified shape "
-        "(3, 2) and found shape (2, 3).' (FACTS DUP07, DUP11)."
+        "(3, 2) and found shape (2, 3).'"
     ),
     wrong_answers={
         "reuses": (
-            "AUTO_REUSE finds s/p, but sharing is only allowed with a compatible shape: "
-            "[3, 2] is not [2, 3], so TF refuses."
+            "AUTO_REUSE does find s/p and tries to share it, but sharing is only allowed with "
+            "a compatible shape, and [3, 2] is not [2, 3]. What did reuse=True do with a "
+            "different shape in section 2?"
         ),
         "creates": (
             "One name means one variable: AUTO_REUSE creates only when s/p is missing. "
@@ -65,7 +65,8 @@ q1 = PredictExercise(
     also_correct=("raise", "raises ValueError", "ValueError"),
     hints=[
         "AUTO_REUSE picks 'create' or 'reuse' by looking up the name s/p. Does it exist?",
-        "When TF reuses a variable, it compares the shape you ask for with the stored one.",
+        ("When TF reuses a variable, it compares the shape you ask for with the stored one, "
+        "whichever reuse mode sent it there. Section 2 shows what a mismatch does."),
     ],
     solution_code='q1_answer = "raises"',
 )
@@ -78,12 +79,12 @@ q2 = PredictExercise(
     expected=lambda: effective_reuse("True", "False") == "True",
     explanation=(
         "reuse=False (like None) in a nested scope means 'inherit': once a scope reuses, "
-        "every scope inside it reuses too (FACTS RU04)."
+        "every scope inside it reuses too."
     ),
     wrong_answers={
         False: (
-            "reuse=False cannot switch reuse off inside a reusing scope: it means 'inherit "
-            "from the parent', and the parent says True."
+            "reuse=False does not mean 'off' in a nested scope: like reuse=None, it means "
+            "'inherit from the parent'. What is the parent's setting here?"
         ),
         None: (
             "Inside a scope, .reuse is always settled: True, False or tf.AUTO_REUSE. None "
@@ -100,23 +101,26 @@ q2 = PredictExercise(
 q3 = PredictExercise(
     name="q3",
     lesson="02",
-    title="The root-scope reuse_variables() trap",
+    title="reuse_variables() on the top-level scope",
     answer_name="q3_answer",
     expected=root_trap_verdict,
     explanation=(
         "tf.get_variable_scope() at the top level is the ROOT scope. reuse_variables() on it "
-        "makes the whole graph reuse, and every scope opened later inherits that, so a new "
-        "variable anywhere fails with 'does not exist'. Only a new graph resets it (FACTS "
-        "RU07). Seed 001 recommends this call without the warning."
+        "makes the whole graph reuse, and every scope opened later with the default reuse "
+        "inherits that, so a new variable there fails with 'does not exist' (only "
+        "reuse=tf.AUTO_REUSE still creates). A new graph starts again at False. The "
+        "Chinese blog post on name_scope and variable_scope recommends this call without "
+        "the warning."
     ),
     wrong_answers={
         "creates": (
-            "'fresh' is a new scope, but it inherits reuse=True from the root scope that "
-            "reuse_variables() switched on, so it can only fetch existing variables."
+            "'fresh' is a new scope, but a scope opened with the default reuse inherits its "
+            "parent's setting. Which scope is its parent here, and what did "
+            "reuse_variables() do to it?"
         ),
         "reuses": (
-            "There is no variable fresh/b to reuse. With reuse=True that is an error, not a "
-            "creation."
+            "There is no variable fresh/b to reuse: reusing needs a variable that exists. "
+            "What does get_variable do when it is told to reuse a variable that is missing?"
         ),
     },
     also_correct=("raise", "raises ValueError", "ValueError"),
@@ -136,19 +140,23 @@ q4 = PredictExercise(
     explanation=(
         "Re-opening by object keeps the VARIABLE scope 'obj' (variables are still "
         "obj/...), but it opens a new, uniquified NAME scope for ops: 'obj_1/'. The TF "
-        "r0.12 guide said the name scope stays; on TF 2.21 it does not (FACTS SC01)."
+        "r0.12 guide 'Sharing Variables' said a captured scope object does not alter the "
+        "current name scope for ops; on TF 2.21 it opens a new one."
     ),
     wrong_answers={
         "obj/c:0": (
-            "That is what the old TF r0.12 guide promised. On TF 2.21 re-opening by object "
-            "opens a new name scope for ops, 'obj_1/'; only variables keep 'obj/'."
+            "That would put the op back in the name scope 'obj/'. On TF 2.21 re-opening by "
+            "object keeps only the variable scope 'obj'; ops get a name scope of their own. "
+            "What happens when a name scope called 'obj' is opened a second time?"
         ),
         "obj/c_1:0": (
             "Ops land back in 'obj/' only if you pass auxiliary_name_scope=False and enter "
-            "tf.name_scope(scope.original_name_scope) yourself (FACTS SC03)."
+            "tf.name_scope(scope.original_name_scope) yourself. Plain re-opening opens a "
+            "name scope again."
         ),
         "obj_1/c_1:0": (
-            "'obj_1/' is a brand-new name scope, so the first op named c in it is plain 'c'."
+            "The name scope part is right, but that scope is brand new: is there already an "
+            "op called c inside it?"
         ),
     },
     hints=[
@@ -190,11 +198,14 @@ q5 = BuildExercise(
     extra_checks=[_second_call_made_copies],
     explanation=(
         "reuse=tf.AUTO_REUSE creates dense/w and dense/b on the first call and returns the "
-        "same variables on the second (FACTS RU03)."
+        "same variables on the second."
     ),
     hints=[
         "The check calls shared_dense twice. The first call must create, the second reuse.",
-        "Which reuse mode creates when missing and reuses when present?",
+        ("Which reuse mode creates when missing and reuses when present? Use it on the "
+        "variable scope, and make w and b with tf.get_variable inside it."),
+        ('Open `with tf.variable_scope("dense", reuse=tf.AUTO_REUSE):`, then get w [4, 2] '
+        "and b [2] (zeros_initializer) and return matmul(x, w) + b."),
     ],
 )
 
@@ -255,7 +266,7 @@ q6 = FixExercise(
     extra_checks=[_encoder_not_shared, _decoder_borrowed_encoder],
     explanation=(
         "reuse=True on the second encoder scope shares encoder/w for that block only; the "
-        "decoder, opened afterwards, starts with reuse=False again (FACTS RU06, RU07)."
+        "decoder, opened afterwards, starts with reuse=False again."
     ),
     hints=[
         (
@@ -265,6 +276,10 @@ q6 = FixExercise(
         (
             "tf.get_variable_scope() at the top level is the root scope: its reuse flag "
             "never goes back. Ask for reuse only on the scope that needs it."
+        ),
+        (
+            "Delete the reuse_variables() line and open the second encoder block as "
+            '`with tf.variable_scope("encoder", reuse=True):`.'
         ),
     ],
 )
