@@ -60,7 +60,7 @@ def test_typical_wrong_prediction_names_the_concept(exercise, answer, reason):
     assert reason in feedback.text
 
 
-# --- q5: the README's nested arg_scope (AS02) ----------------------------------------
+# --- q5: the README's nested arg_scope (a TypeError) -----------------------------------
 
 
 def nested_variant(old: str, new: str):
@@ -112,7 +112,7 @@ def test_nested_fix_removing_stride_from_arg_scope_is_also_correct():
     assert lesson05.q5.check(alternative).outcome is Outcome.CORRECT
 
 
-# --- q4: the README's first arg_scope snippet (AS08) ---------------------------------
+# --- q4: the README's first arg_scope snippet (a SyntaxError) --------------------------
 
 
 def test_snippet_as_printed_is_not_attempted():

@@ -12,7 +12,7 @@ from kit.lessons import lesson06
 from kit.lessons.lesson06 import q1, q2, q3, q4, q5
 from kit.quiet_tf import KNOWN_WARNINGS
 
-# pytest resets warning filters per test; re-apply the kit's (slim's own deprecations, WN05).
+# pytest resets warning filters per test; re-apply the kit's (slim's own deprecation warnings).
 pytestmark = [pytest.mark.filterwarnings(f"ignore:{pattern}") for pattern in KNOWN_WARNINGS]
 
 PREDICTS = [q1, q2, q4]
@@ -22,9 +22,9 @@ def function_from(code: str, name: str):
     return exec_solution(code, "test")[name]
 
 
-def edited_seed(*replacements: tuple[str, str]):
-    """The seed's vgg16 with each (old, new) replacement applied (each must match)."""
-    code = lesson06.SEED_VGG16
+def edited_readme_vgg16(*replacements: tuple[str, str]):
+    """The README's vgg16 with each (old, new) replacement applied (each must match)."""
+    code = lesson06.README_VGG16
     for old, new in replacements:
         assert old in code, old
         code = code.replace(old, new)
@@ -47,11 +47,11 @@ def test_blank_conv_block_is_not_attempted():
     assert q3.check(blank).outcome is Outcome.NOT_ATTEMPTED
 
 
-def test_seed_vgg16_as_given_is_not_attempted():
-    assert q5.check(function_from(lesson06.SEED_VGG16, "vgg16")).outcome is Outcome.NOT_ATTEMPTED
+def test_readme_vgg16_as_given_is_not_attempted():
+    assert q5.check(function_from(lesson06.README_VGG16, "vgg16")).outcome is Outcome.NOT_ATTEMPTED
 
 
-# --- what the lesson claims, computed by TensorFlow (FACTS RP01, RP04, VG01, VG02) ------------
+# --- what the lesson claims, computed by TensorFlow -----------------------------------------
 
 
 def test_predicted_names_and_counts_come_from_tensorflow():
@@ -62,9 +62,9 @@ def test_predicted_names_and_counts_come_from_tensorflow():
     ]
 
 
-def test_seed_vgg16_is_not_vgg16():
-    run = run_build(function_from(lesson06.SEED_VGG16, "vgg16"), lambda tf: (lesson06.image_batch(tf),), 1)
-    assert run.tree.parameter_count == lesson06.SEED_VGG_PARAMETERS == 37_694_248
+def test_readme_vgg16_is_not_vgg16():
+    run = run_build(function_from(lesson06.README_VGG16, "vgg16"), lambda tf: (lesson06.image_batch(tf),), 1)
+    assert run.tree.parameter_count == lesson06.README_VGG_PARAMETERS == 37_694_248
     assert tuple(run.outputs[0].shape.as_list()) == (None, 7, 7, 1000)
     assert run.tree.variable("fc6/weights").shape == (512, 4096)
 
@@ -141,7 +141,7 @@ def headline(feedback) -> str:
 
 
 def test_scope_alone_keeps_the_per_position_classifier():
-    feedback = q5.check(edited_seed(WRAP_IN_VGG_SCOPE))
+    feedback = q5.check(edited_readme_vgg16(WRAP_IN_VGG_SCOPE))
     assert feedback.outcome is Outcome.INCORRECT
     assert "fully_connected on the 4-D pool5 map acts on the last axis only" in headline(feedback)
     assert "37,694,248 parameters" in feedback.text
@@ -151,20 +151,20 @@ def test_scope_alone_keeps_the_per_position_classifier():
 
 
 def test_name_scope_does_not_prefix_slim_variables():
-    feedback = q5.check(edited_seed(WRAP_IN_NAME_SCOPE))
+    feedback = q5.check(edited_readme_vgg16(WRAP_IN_NAME_SCOPE))
     assert feedback.outcome is Outcome.INCORRECT
     assert "none of your variables starts with `vgg_16/`" in headline(feedback)
     assert "a name_scope would not rename them" in headline(feedback)
 
 
 def test_flatten_without_scope_is_told_about_the_prefix_first():
-    feedback = q5.check(edited_seed(FLATTEN_BEFORE_FC6))
+    feedback = q5.check(edited_readme_vgg16(FLATTEN_BEFORE_FC6))
     assert feedback.outcome is Outcome.INCORRECT
     assert "wrap the body in tf.variable_scope('vgg_16')" in headline(feedback)
 
 
 def test_flatten_gives_the_right_count_but_the_wrong_weight_shapes():
-    feedback = q5.check(edited_seed(WRAP_IN_VGG_SCOPE, FLATTEN_BEFORE_FC6))
+    feedback = q5.check(edited_readme_vgg16(WRAP_IN_VGG_SCOPE, FLATTEN_BEFORE_FC6))
     assert feedback.outcome is Outcome.INCORRECT
     assert "parameters" not in feedback.text  # 138,357,544 either way: only the shapes differ
     assert "`vgg_16/fc6/weights`" in headline(feedback)

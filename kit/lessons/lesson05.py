@@ -1,9 +1,9 @@
 """Lesson 05 exercises: how slim layers name things, and arg_scope defaults.
 
-Predict exercises compute their answers by building the graph they ask about (FACTS
-LY01-LY07, AS01-AS09). The two README snippets that break on TF 2.21 become fix-the-bug
-exercises: AS02 (a TypeError) as a function, AS08 (a SyntaxError) as a code string, so an
-untouched notebook still runs top to bottom.
+Predict exercises compute their answers by building the graph they ask about. The two
+TF-Slim README snippets that break on TF 2.21 become fix-the-bug exercises: the nested
+arg_scope (a TypeError) as a function, the first arg_scope (a SyntaxError) as a code
+string, so an untouched notebook still runs top to bottom.
 """
 
 from __future__ import annotations
@@ -69,23 +69,29 @@ q1 = PredictExercise(
     explanation=(
         "Without scope=, slim.conv2d opens a variable scope with default_name 'Conv', and "
         "default names are made unique: 'Conv', then 'Conv_1'. The variable inside keeps "
-        "its plain name 'weights' (FACTS LY02)."
+        "its plain name 'weights'."
     ),
     wrong_answers={
         "Conv/weights_1:0": (
-            "The layer gets a fresh scope ('Conv_1'); names inside it start over, so the "
-            "variable is plain 'weights'."
+            "The second layer gets a fresh scope of its own; names inside it start over, so "
+            "no variable needs a '_1' suffix."
         ),
         "Conv/weights:0": (
             "That is the first layer's variable. An unscoped layer never reuses: it gets a "
             "new, uniquified scope."
         ),
         "conv2d_1/weights:0": "slim's default scope for conv2d is 'Conv' (capital C), not 'conv2d'.",
-        "Conv_2/weights:0": "Counting starts at 'Conv' (no suffix); the second layer is 'Conv_1'.",
+        "Conv_2/weights:0": (
+            "Counting starts at 'Conv' with no suffix, so the first suffix goes to the second "
+            "layer."
+        ),
     },
     hints=[
-        "Without scope=, a slim layer uses a default scope name and makes it unique.",
-        "The first unscoped conv2d builds 'Conv/weights:0'.",
+        ("Without scope=, a slim layer opens a variable scope from a default name and makes it "
+        "unique in the graph."),
+        "The first unscoped conv2d builds 'Conv/weights:0'. Does the second reuse 'Conv/'?",
+        ("A default name taken twice gets '_1' the second time; inside the new scope the "
+        "variable keeps its plain name 'weights'."),
     ],
     solution_code='q1_answer = "Conv_1/weights:0"',
 )
@@ -98,8 +104,7 @@ q2 = PredictExercise(
     expected=logits_output_name,
     explanation=(
         "fully_connected builds MatMul, then BiasAdd, then the activation. With "
-        "activation_fn=None the last op is BiasAdd, so the output is 'logits/BiasAdd:0' "
-        "(FACTS LY04)."
+        "activation_fn=None the last op is BiasAdd, so the output is 'logits/BiasAdd:0'."
     ),
     wrong_answers={
         "logits/Relu:0": "activation_fn=None removes the Relu: the layer stops after adding the biases.",
@@ -112,6 +117,7 @@ q2 = PredictExercise(
     hints=[
         "A fully connected layer is MatMul, then BiasAdd, then the activation function.",
         "Without an activation, which op comes last inside the 'logits/' scope?",
+        "The output is the tensor of the last op: scope, op name, then ':0'.",
     ],
     solution_code='q2_answer = "logits/BiasAdd:0"',
 )
@@ -125,7 +131,7 @@ q3 = PredictExercise(
     explanation=(
         "conv1/weights, then conv1/BatchNorm/beta, moving_mean and moving_variance: 4. "
         "With a normalizer_fn the conv drops its biases (beta does that job), and "
-        "batch_norm has no gamma unless scale=True (FACTS RN12)."
+        "batch_norm has no gamma unless scale=True."
     ),
     wrong_answers={
         5: "With normalizer_fn set, conv2d creates no biases: batch norm's beta replaces them.",
@@ -140,8 +146,12 @@ q3 = PredictExercise(
         3: "The moving mean and the moving variance are two separate variables.",
     },
     hints=[
-        "Count weights, biases (are there any?), and what batch norm keeps.",
-        "slim.batch_norm defaults: center=True (beta), scale=False (no gamma), plus moving averages.",
+        ("Count the conv's own variables, then the ones batch norm keeps: what it learns and "
+        "what it averages during training."),
+        ("With a normalizer_fn, does the conv still need biases? slim.batch_norm defaults: "
+        "center=True (beta), scale=False (no gamma)."),
+        ("Batch norm also keeps two moving averages, the mean and the variance: not trainable, "
+        "but variables."),
     ],
     solution_code="q3_answer = 4",
 )
@@ -170,7 +180,7 @@ def _output_shape(outputs: list) -> tuple | None:
     return tuple(shape.as_list()) if shape is not None and shape.dims is not None else None
 
 
-# --- AS08: the README's first arg_scope snippet is missing a comma ----------------------
+# --- the README's first arg_scope snippet is missing a comma (a SyntaxError) -------
 
 README_SNIPPET = '''\
 with slim.arg_scope([slim.conv2d], padding='SAME',
@@ -257,7 +267,7 @@ class SnippetFixExercise(FixExercise):
                 Outcome.INCORRECT,
                 f"the snippet still does not parse: SyntaxError on line {error.lineno}: "
                 f"{said} Inside the parentheses every argument needs a comma after it, "
-                "except the last (FACTS AS08)." + self._hint_suggestion(),
+                "except the last." + self._hint_suggestion(),
             )
         return super()._check(_snippet_function(compiled, self.output_name))
 
@@ -294,19 +304,23 @@ q4 = SnippetFixExercise(
         _same_output_shape(
             "q4",
             "keep every argument of the README (padding, stride 4 on conv1, the per-layer "
-            "padding='VALID') and only add what is missing (FACTS AS01).",
+            "padding='VALID') and only add what is missing.",
         )
     ],
     hints=[
-        "Compile error on line 2: look at the end of that line.",
         (
-            "Each keyword argument in the arg_scope call needs a comma after it, like the "
-            "line above it has."
+            "Python reads the arguments of a call as a list separated by commas; a "
+            "SyntaxError says where it stopped understanding."
+        ),
+        "The error is on line 2 of the snippet: compare the end of line 2 with the end of line 1.",
+        (
+            "Add a comma at the end of the weights_initializer line, after `(stddev=0.01)`, and "
+            "change nothing else."
         ),
     ],
 )
 
-# --- AS02: the README's nested arg_scope passes stride twice -------------------------
+# --- the README's nested arg_scope passes stride twice (a TypeError) ---------------
 
 NESTED_STARTER = '''\
 def readme_nested(inputs):
@@ -340,14 +354,21 @@ q5 = FixExercise(
         _same_output_shape(
             "q5",
             "conv1 must keep its stride 4 and its padding 'VALID'; pass them as keywords so "
-            "they override the arg_scope (FACTS AS02, AS03).",
+            "they override the arg_scope.",
         )
     ],
     hints=[
-        "Read the error: which argument does convolution2d get twice, and from where?",
         (
-            "stride is conv2d's 4th parameter. The arg_scope supplies it as a keyword; pass "
-            "yours as a keyword too (stride=4) and the call-site value wins."
+            "An arg_scope passes its defaults as keyword arguments; a value given by position "
+            "for the same parameter collides with it."
+        ),
+        (
+            "Read the error: which argument does convolution2d get twice? stride is conv2d's "
+            "4th parameter: which value in conv1's call sits in that place?"
+        ),
+        (
+            "In conv1's call, write the 4 as a keyword, `stride=4`: a keyword given at the call "
+            "wins over the arg_scope's default."
         ),
     ],
 )
@@ -362,7 +383,7 @@ q6 = PredictExercise(
     explanation=(
         "Nested arg_scopes merge: the inner one changes padding to 'VALID', the outer "
         "stride=2 still applies. A 3x3 VALID conv with stride 2 on 16 pixels gives "
-        "(16 - 3) // 2 + 1 = 7 (FACTS AS03)."
+        "(16 - 3) // 2 + 1 = 7."
     ),
     wrong_answers={
         8: (
@@ -377,7 +398,8 @@ q6 = PredictExercise(
     },
     hints=[
         "An inner arg_scope adds to the outer one; for the same argument, the inner value wins.",
-        "VALID output size = (input - kernel) // stride + 1.",
+        ("The inner scope sets only padding, so the outer stride still applies. VALID output "
+        "size = (input - kernel) // stride + 1."),
     ],
     solution_code="q6_answer = 7",
 )
@@ -402,7 +424,7 @@ def _normalizer_reason(expected_tree, learner_tree, run) -> str | None:
     return (
         f"{', '.join(unnormalized)} has biases and no BatchNorm/: pass "
         "normalizer_fn=slim.batch_norm to every conv; an arg_scope over slim.conv2d does it "
-        "once (FACTS AS01, RN12)."
+        "once."
     )
 
 
@@ -417,10 +439,20 @@ q7 = BuildExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[_normalizer_reason],
     hints=[
-        "One `with slim.arg_scope([slim.conv2d], ...):` block, two slim.conv2d calls inside.",
         (
-            "The defaults are normalizer_fn=slim.batch_norm and "
-            "weights_regularizer=slim.l2_regularizer(0.0005); scopes 'conv1' and 'conv2'."
+            "An arg_scope gives default keyword arguments to the functions in its list; a "
+            "normalizer and a regularizer are keyword arguments of slim.conv2d."
+        ),
+        (
+            "Put the two shared keywords in the arg_scope (normalizer_fn and "
+            "weights_regularizer); inside it each conv call needs only its input, its number "
+            "of outputs, its kernel size and its scope. The second conv reads the first's "
+            "output."
+        ),
+        (
+            "The arg_scope sets `normalizer_fn=slim.batch_norm` and an L2 weights_regularizer "
+            "of 0.0005. Inside it call slim.conv2d twice, both 3x3: 16 outputs and scope "
+            "'conv1' on the images, then 32 outputs and scope 'conv2' on the first's output."
         ),
     ],
 )

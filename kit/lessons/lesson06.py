@@ -1,5 +1,5 @@
-"""Lesson 06 exercises: slim.repeat / slim.stack names, and turning seed 002's vgg16()
-into the real VGG-16 (FACTS RP01-RP09, VG01-VG07).
+"""Lesson 06 exercises: slim.repeat / slim.stack names, and turning the TF-Slim README's
+vgg16() into the real VGG-16.
 
 Expected answers are computed by building the graphs; VGG-16's weights are never
 initialised (parameters are counted from shapes, so the kernel stays small).
@@ -13,8 +13,8 @@ from kit.tree import ScopeTree
 
 tf, slim = import_tensorflow()
 
-VGG_PARAMETERS = 138_357_544  # FACTS VG02
-SEED_VGG_PARAMETERS = 37_694_248  # FACTS VG01
+VGG_PARAMETERS = 138_357_544  # tf_slim.nets.vgg.vgg_16, counted from its variable shapes
+README_VGG_PARAMETERS = 37_694_248  # the README's vgg16(): fully_connected on the 4-D pool5 map
 
 
 def image_batch(tf_module=tf):
@@ -63,8 +63,7 @@ q1 = PredictExercise(
     expected=repeat_output_name,
     explanation=(
         "slim.repeat opens variable_scope('conv3') and calls the layer with scope "
-        "'conv3_1', 'conv3_2', 'conv3_3' inside it; the last conv's Relu is the output "
-        "(FACTS RP01)."
+        "'conv3_1', 'conv3_2', 'conv3_3' inside it; the last conv's Relu is the output."
     ),
     wrong_answers={
         "conv3_3/Relu:0": (
@@ -72,20 +71,31 @@ q1 = PredictExercise(
             "layers sit inside 'conv3/'."
         ),
         "conv3/conv3_2/Relu:0": (
-            "The numbering starts at 1 (conv3_1, conv3_2, conv3_3), so the third layer is conv3_3."
+            "The numbering starts at 1, not 0: with three layers, which number does the last "
+            "one get?"
         ),
         "conv3/Relu:0": (
-            "Each repetition gets its own scope conv3_1..conv3_3 inside 'conv3/'; the Relu "
-            "belongs to the last one."
+            "Each repetition gets its own numbered scope inside 'conv3/'; the Relu belongs to "
+            "the last of them."
         ),
         "conv3/conv3_3/BiasAdd:0": (
             "slim.conv2d applies its activation (ReLU by default) after BiasAdd, so the "
-            "output is the Relu op."
+            "output comes from the activation's op."
         ),
     },
     hints=[
-        "The README says the scopes are 'conv3/conv3_1', 'conv3/conv3_2' and 'conv3/conv3_3'.",
-        "The output is the last layer's activation: a Relu op; add ':0' for the tensor.",
+        (
+            "slim.repeat opens a variable scope with the name you pass, and calls the layer "
+            "inside it once per repetition, each time with a scope of its own."
+        ),
+        (
+            "The inner scopes are the outer name with '_1', '_2', ... appended. The output is "
+            "the last layer's activation: a Relu op."
+        ),
+        (
+            "The TF-Slim README says the scopes are 'conv3/conv3_1', 'conv3/conv3_2' and "
+            "'conv3/conv3_3'; add the last one's Relu and ':0'."
+        ),
     ],
     solution_code='q1_answer = "conv3/conv3_3/Relu:0"',
 )
@@ -98,14 +108,15 @@ q2 = PredictExercise(
     expected=unscoped_stack_output_name,
     explanation=(
         "Without scope=, slim.stack opens a uniquified 'Stack' scope and names each layer "
-        "after the layer function's __name__: fully_connected_1, _2, _3 (FACTS RP04, RP02)."
+        "after the layer function's __name__: fully_connected_1, _2, _3."
     ),
     wrong_answers={
         "fully_connected_2/Relu:0": (
             "slim.stack always opens an outer scope; with no scope= it is called 'Stack'."
         ),
         "Stack/fully_connected_2/Relu:0": (
-            "Three layers are stacked, numbered from 1: the last one is fully_connected_3."
+            "Three layers are stacked and numbered from 1, not 0: which number does the last "
+            "one get?"
         ),
         "fc/fc_3/Relu:0": "That is the name with scope='fc'; this call passes no scope.",
         "Stack/Stack_3/Relu:0": (
@@ -114,8 +125,15 @@ q2 = PredictExercise(
         ),
     },
     hints=[
-        "With scope='fc' the output would be 'fc/fc_3/Relu:0'. What replaces 'fc' twice?",
-        "The outer default is 'Stack'; the inner names come from the function's __name__.",
+        (
+            "Without scope=, slim.stack picks default names, as slim.repeat did above: one for "
+            "the outer scope, one for the layers inside it."
+        ),
+        (
+            "With scope='fc' the output is 'fc/fc_3/Relu:0'. The outer default is 'Stack'; the "
+            "inner names come from the layer function's __name__, numbered from 1."
+        ),
+        "slim.fully_connected.__name__ is 'fully_connected'; the output is the third layer's Relu.",
     ],
     solution_code='q2_answer = "Stack/fully_connected_3/Relu:0"',
 )
@@ -128,19 +146,26 @@ q4 = PredictExercise(
     expected=fc6_parameters,
     explanation=(
         "fc6 is a 7x7 convolution over the 512-channel pool5 map: 7*7*512*4096 weights + 4096 "
-        "biases = 102,764,544, about 74% of VGG-16's 138,357,544 (FACTS VG02)."
+        "biases = 102,764,544, about 74% of VGG-16's 138,357,544."
     ),
     wrong_answers={
         512 * 4096 + 4096: (
-            "That is the seed's fc6, a fully_connected layer on the last axis only (512 -> "
-            "4096). The real fc6 is a 7x7 conv that reads the whole 7x7x512 map (FACTS VG01)."
+            "That is the README's fc6, a fully_connected layer on the last axis only (512 -> "
+            "4096). The real fc6 is a 7x7 conv that reads the whole 7x7x512 map."
         ),
         7 * 7 * 512 * 4096: "Close: that is the weights only; fc6 also has 4096 biases.",
         4096 * 4096 + 4096: "That is fc7 (1x1x4096x4096 + biases); fc6 reads the 7x7x512 pool5 map.",
     },
     hints=[
-        "The tree above shows fc6/weights with shape (7, 7, 512, 4096).",
-        "Multiply the weight shape out, then add one bias per output channel.",
+        (
+            "A layer's parameters are its weights plus its biases; a weight tensor holds as "
+            "many numbers as the product of its shape."
+        ),
+        (
+            "Section 5 printed vgg_16's fc6/weights shape, (7, 7, 512, 4096); fc6 also has "
+            "one bias per output channel."
+        ),
+        "Compute 7 * 7 * 512 * 4096 weights + 4096 biases.",
     ],
     solution_code="q4_answer = 7 * 7 * 512 * 4096 + 4096",
 )
@@ -158,8 +183,8 @@ def stack_used_not_repeat(expected_tree, learner_tree, run) -> str | None:
     if len(shapes) == 3 and len({s[-1] for s in shapes}) == 1:
         return (
             "all three layers have the same number of outputs: slim.repeat repeats the same "
-            "arguments. slim.stack takes one argument (or tuple) per layer: "
-            "[(32, [3, 3]), (64, [1, 1]), (64, [3, 3])] (FACTS RP03, RP05)."
+            "arguments. slim.stack takes one entry per layer: a number of outputs, or a tuple "
+            "of positional arguments such as (num_outputs, kernel_size)."
         )
     return None
 
@@ -169,7 +194,7 @@ def stack_has_scope(expected_tree, learner_tree, run) -> str | None:
     if any(v.name.startswith("Stack") for v in learner_tree.variables):
         return (
             "your layers are named Stack/convolution2d_N: without scope=, slim.stack opens "
-            "'Stack' and names layers after the function (FACTS RP04). Pass scope='block'."
+            "'Stack' and names layers after the function. Pass scope='block'."
         )
     return None
 
@@ -185,17 +210,23 @@ q3 = BuildExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[stack_used_not_repeat, stack_has_scope],
     hints=[
-        ("slim.stack(inputs, layer, [args_1, args_2, args_3], scope=...) calls layer once per "
-        "entry; an entry can be a tuple of positional arguments."),
-        "For slim.conv2d the tuple is (num_outputs, kernel_size), e.g. (32, [3, 3]).",
+        (
+            "slim.repeat repeats one set of arguments; slim.stack takes a list with one entry "
+            "per layer and names the layers after its scope."
+        ),
+        (
+            "slim.stack(inputs, layer, [entry_1, entry_2, entry_3], scope=...) calls layer once "
+            "per entry; an entry can be a tuple of positional arguments, for slim.conv2d "
+            "(num_outputs, kernel_size)."
+        ),
+        "The list is [(32, [3, 3]), (64, [1, 1]), (64, [3, 3])] and the scope is 'block'.",
     ],
     explanation=(
-        "slim.stack opens variable_scope('block') and names the layers block_1..block_3 "
-        "(FACTS RP03, RP05)."
+        "slim.stack opens variable_scope('block') and names the layers block_1..block_3."
     ),
 )
 
-SEED_VGG16 = '''\
+README_VGG16 = '''\
 def vgg16(inputs):
     with slim.arg_scope([slim.conv2d, slim.fully_connected],
                         activation_fn=tf.nn.relu,
@@ -261,12 +292,12 @@ def names_start_with_vgg_16(expected_tree, learner_tree, run) -> str | None:
     return (
         "none of your variables starts with `vgg_16/`: slim layers take their names from "
         "variable scopes only, so wrap the body in tf.variable_scope('vgg_16'); a name_scope "
-        "would not rename them (FACTS NS01, VG03)."
+        "would not rename them."
     )
 
 
 def output_is_one_score_per_class(expected_tree, learner_tree, run) -> str | None:
-    """Reason for an output that is not (batch, 1000): the seed's per-position classifier."""
+    """Reason for an output that is not (batch, 1000): the README's per-position classifier."""
     output = _first_output(run)
     shape = getattr(output, "shape", None)
     if shape is None or shape.rank is None:
@@ -278,13 +309,13 @@ def output_is_one_score_per_class(expected_tree, learner_tree, run) -> str | Non
     if len(dims) == 4 and dims[1:3] == (7, 7):
         return (
             f"the output has shape {shown}: fully_connected on the 4-D pool5 map acts on the "
-            "last axis only, one classifier per 7x7 position (FACTS VG01). Make fc6 a 7x7 "
+            "last axis only, one classifier per 7x7 position. Make fc6 a 7x7 "
             "'VALID' convolution, fc7/fc8 1x1 convolutions, and squeeze the 1x1 dimensions."
         )
     if len(dims) == 4 and dims[1:3] == (1, 1):
         return (
-            f"the output has shape {shown}: squeeze the two 1x1 dimensions "
-            "(tf.squeeze(net, [1, 2], name='fc8/squeezed')) to get one row of 1000 scores."
+            f"the output has shape {shown}: squeeze the two 1x1 dimensions (axes 1 and 2, "
+            "with tf.squeeze) to get one row of 1000 scores."
         )
     return f"the output has shape {shown}; VGG-16 gives (None, 1000): one score per class."
 
@@ -302,23 +333,33 @@ def same_parameter_count(expected_tree, learner_tree, run) -> str | None:
 q5 = FixExercise(
     name="q5",
     lesson="06",
-    title="Make seed 002's vgg16() the real VGG-16",
+    title="Make the README's vgg16() the real VGG-16",
     function_name="vgg16",
-    starter_code=SEED_VGG16,
+    starter_code=README_VGG16,
     solution_code=VGG16_SOLUTION,
     make_inputs=lambda tf: (image_batch(tf),),
     calls=1,
     compare=("names", "shapes", "collections"),
     extra_checks=[names_start_with_vgg_16, output_is_one_score_per_class, same_parameter_count],
     hints=[
-        ("Look at the diff: every expected name starts with 'vgg_16/'. Which kind of scope "
-        "prefixes slim's variables?"),
-        ("In the real network fc6 is slim.conv2d(net, 4096, [7, 7], padding='VALID'), fc7 and "
-        "fc8 are 1x1 convs, and the result is squeezed to (None, 1000)."),
+        (
+            "Three kinds of change: the scope the names live in, the kind of layer fc6-fc8 are, "
+            "and the shape of the output. Start with the diff: every expected name starts with "
+            "'vgg_16/'. Which kind of scope prefixes slim's variables?"
+        ),
+        (
+            "In vgg_16, fc6-fc8 are convolutions: fc6 is 7x7 with padding 'VALID', so it reads "
+            "the whole 7x7x512 pool5 map at once; fc7 and fc8 are 1x1. That leaves an output of "
+            "shape (None, 1, 1, 1000)."
+        ),
+        (
+            "Wrap the body in a variable scope named 'vgg_16'; write fc6 as "
+            "slim.conv2d(net, 4096, [7, 7], padding='VALID', scope='fc6') and fc7/fc8 as 1x1 "
+            "slim.conv2d layers; end with tf.squeeze over axes [1, 2], named 'fc8/squeezed'."
+        ),
     ],
     explanation=(
-        "The fixed vgg16() has vgg_16's 32 variables, their shapes and 138,357,544 parameters "
-        "(FACTS VG02, VG03)."
+        "The fixed vgg16() has vgg_16's 32 variables, their shapes and 138,357,544 parameters."
     ),
 )
 
