@@ -17,25 +17,38 @@ No ipywidgets here.
 
 from __future__ import annotations
 
-import dis
-import html
 import inspect
-import math
-import sys
-import types
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from kit import diff as tree_diff
-from kit import errors
-
-# Learner builds stop after this many variables: at most DEFAULT_VARIABLE_CAP, else ten
-# times what the reference makes (but at least MIN_VARIABLE_CAP). get_variable costs
-# 10-30 ms on a busy 2-core machine, so 2,000 runaway variables would take a minute.
-DEFAULT_VARIABLE_CAP = 2000
-MIN_VARIABLE_CAP = 100
+from kit import errors, progress
+from kit.answers import (
+    MISSING,
+    ____,
+    as_hint_number,
+    contains_placeholder,
+    describe,
+    function_uses_placeholder,
+    is_empty_stub,
+    kind_of,
+    learner_namespace,
+    same_answer,
+    same_code,
+    show_value,
+    type_fits,
+)
+from kit.feedback import Feedback, Message, Outcome
+from kit.quiet_tf import fresh_graph
+from kit.runs import (
+    DEFAULT_VARIABLE_CAP,
+    MIN_VARIABLE_CAP,
+    Run,
+    VariableCap,
+    error_lines,
+    exec_solution,
+    run_in_graph,
+)
 
 __all__ = [
     "BuildExercise",
@@ -45,253 +58,15 @@ __all__ = [
     "Message",
     "Outcome",
     "PredictExercise",
+    "Run",
+    "SnippetFixExercise",
     "TracebackExercise",
+    "VariableCap",
     "____",
+    "exec_solution",
+    "run_in_graph",
 ]
 
-
-class _Placeholder:
-    """The ``____`` a learner replaces; one instance, shown as ``____``."""
-
-    _instance: _Placeholder | None = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "____"
-
-    __str__ = __repr__
-
-
-____ = _Placeholder()
-PLACEHOLDER_NAME = "____"
-_MISSING = object()
-
-
-class Outcome(str, Enum):
-    """What a check decided."""
-
-    NOT_ATTEMPTED = "not attempted"
-    INCORRECT = "incorrect"
-    ERROR = "error"
-    CORRECT = "correct"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-
-OUTCOME_COLOURS = {
-    Outcome.NOT_ATTEMPTED: "#555555",
-    Outcome.INCORRECT: "#b35c00",
-    Outcome.ERROR: "#b00020",
-    Outcome.CORRECT: "#1b7d32",
-}
-
-
-def _code_html(text: str) -> str:
-    """Escape ``text``; `backticked` parts become <code>, newlines <br>."""
-    parts = html.escape(text).split("`")
-    joined = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
-    return joined.replace("\n", "<br>")
-
-
-@dataclass
-class Feedback:
-    """The result of ``check()``: an outcome, a message naming the concept, optional details."""
-
-    outcome: Outcome
-    exercise: str
-    message: str
-    details: str = ""
-    diff: tree_diff.TreeDiff | None = None
-    translation: errors.Translation | None = None
-    extra_html: str = ""
-    #: this feedback states the true answer (recorded, so progress can tell help apart)
-    answer_shown: bool = False
-
-    @property
-    def correct(self) -> bool:
-        return self.outcome is Outcome.CORRECT
-
-    @property
-    def text(self) -> str:
-        parts = [f"{self.outcome.label}: {self.message}"]
-        if self.diff is not None and not self.diff.empty:
-            parts.append(self.diff.to_text())
-        if self.details:
-            parts.append(self.details)
-        return "\n\n".join(parts)
-
-    def to_html(self) -> str:
-        colour = OUTCOME_COLOURS[self.outcome]
-        label = html.escape(self.outcome.label)
-        body = [f"<div><strong style='color:{colour}'>{label}:</strong> {_code_html(self.message)}</div>"]
-        if self.diff is not None and not self.diff.empty:
-            body.append(f"<div style='margin-top:0.5em'>{self.diff.to_html()}</div>")
-        if self.details:
-            body.append(f"<div style='margin-top:0.5em'>{_code_html(self.details)}</div>")
-        if self.extra_html:
-            body.append(self.extra_html)
-        return (
-            f"<div class='scopekit-feedback scopekit-{self.outcome.name.lower()}' "
-            f"style='border-left:4px solid {colour};padding:0.3em 0.8em'>{''.join(body)}</div>"
-        )
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.text, "text/html": self.to_html()}
-
-
-@dataclass
-class Message:
-    """A hint, a solution or a usage note: text/plain first, HTML second."""
-
-    kind: str
-    text: str
-    code: str = ""
-
-    @property
-    def full_text(self) -> str:
-        return f"{self.text}\n\n{self.code}" if self.code else self.text
-
-    def to_html(self) -> str:
-        code = f"<pre><code>{html.escape(self.code)}</code></pre>" if self.code else ""
-        return f"<div class='scopekit-{self.kind}'>{_code_html(self.text)}{code}</div>"
-
-    def __str__(self) -> str:
-        return self.full_text
-
-    def __repr__(self) -> str:
-        return self.full_text
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.full_text, "text/html": self.to_html()}
-
-
-def _record_progress(lesson: str, exercise: str, outcome: Outcome, answer_shown: bool) -> None:
-    """Tell kit.progress about an attempt; progress is optional and must never break a check."""
-    try:
-        from kit import progress
-
-        progress.record(lesson, exercise, outcome.value, answer_shown=answer_shown)
-    except Exception:  # noqa: BLE001, S110 - progress is optional by design
-        pass
-
-
-def _record_help(lesson: str, exercise: str, hint: int = 0, solution: bool = False) -> None:
-    """Tell kit.progress that a hint or the solution was shown; never breaks a lesson."""
-    try:
-        from kit import progress
-
-        progress.record_help(lesson, exercise, hint=hint, solution=solution)
-    except Exception:  # noqa: BLE001, S110 - progress is optional by design
-        pass
-
-
-def learner_namespace() -> Mapping[str, Any]:
-    """The notebook's globals (``__main__``), read only."""
-    main = sys.modules.get("__main__")
-    return getattr(main, "__dict__", {}) if main is not None else {}
-
-
-def contains_placeholder(value: Any, _depth: int = 0) -> bool:
-    """True for ``____`` itself or a container holding it."""
-    if value is ____:
-        return True
-    if _depth > 5:
-        return False
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return any(contains_placeholder(v, _depth + 1) for v in value)
-    if isinstance(value, dict):
-        return any(contains_placeholder(v, _depth + 1) for v in list(value) + list(value.values()))
-    return False
-
-
-def _code_uses_name(code: types.CodeType, name: str) -> bool:
-    if name in code.co_names or name in code.co_freevars:
-        return True
-    return any(isinstance(c, types.CodeType) and _code_uses_name(c, name) for c in code.co_consts)
-
-
-def function_uses_placeholder(fn: Any) -> bool:
-    """True when the function's body (or its defaults) still mentions ``____``."""
-    code = getattr(fn, "__code__", None)
-    if code is not None and _code_uses_name(code, PLACEHOLDER_NAME):
-        return True
-    defaults = (getattr(fn, "__defaults__", None) or ()) + tuple((getattr(fn, "__kwdefaults__", None) or {}).values())
-    return any(d is ____ for d in defaults)
-
-
-_NO_OP_INSTRUCTIONS = frozenset({"RESUME", "NOP", "CACHE"})
-_STUB_BYTECODE_LIMIT = 32  # bytes; an empty body compiles to 4-6 (RESUME, return None)
-
-
-def is_empty_stub(fn: Any) -> bool:
-    """True for ``def f(...): pass`` (or ``...``, or only a docstring): a stub nobody filled in."""
-    code = getattr(fn, "__code__", None)
-    if code is None or len(code.co_code) > _STUB_BYTECODE_LIMIT:  # skip disassembling real code
-        return False
-    steps = [
-        (i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _NO_OP_INSTRUCTIONS
-    ]
-    return steps in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
-
-
-def _code_fingerprint(code: types.CodeType) -> tuple:
-    consts = tuple(_code_fingerprint(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts)
-    return (code.co_code, code.co_names, code.co_varnames, consts)
-
-
-def same_code(a: Any, b: Any) -> bool:
-    """True when two functions have the same body (ignoring where they were defined)."""
-    code_a, code_b = getattr(a, "__code__", None), getattr(b, "__code__", None)
-    return code_a is not None and code_b is not None and _code_fingerprint(code_a) == _code_fingerprint(code_b)
-
-
-def _describe(value: Any) -> str:
-    """A short, deterministic description of a learner's value (no addresses)."""
-    if value is None:
-        return "None"
-    if inspect.isclass(value):
-        return f"a class ({value.__name__})"
-    if inspect.isfunction(value) or inspect.ismethod(value) or inspect.isbuiltin(value):
-        return f"a function ({getattr(value, '__name__', '?')})"
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"a string ({shown!r})"
-    if isinstance(value, (bool, int, float)):
-        return f"{type(value).__name__} {value!r}"
-    if isinstance(value, (list, tuple, set, frozenset, dict)):
-        return f"a {type(value).__name__} of {len(value)}"
-    return f"a {type(value).__name__} object"
-
-
-def exec_solution(code: str, label: str, names: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Run ``code`` in a private namespace with ``tf``, ``slim``, ``kit``, ``____`` and ``names``.
-
-    ``tf`` is ``tensorflow.compat.v1``, as in lessons 01-07; ``names`` may replace it.
-    """
-    import kit
-
-    namespace: dict[str, Any] = {
-        "__name__": f"scopekit_solution_{label}",
-        "tf": kit.tf,
-        "slim": kit.slim,
-        "kit": kit,
-        PLACEHOLDER_NAME: ____,
-        **(names or {}),
-    }
-    exec(compile(code, f"<{label}>", "exec"), namespace)  # noqa: S102 - the exercise's own code
-    return namespace
 
 
 class Exercise:
@@ -335,11 +110,11 @@ class Exercise:
             bool(self.hints) and self._hints_seen >= len(self.hints))
 
     # --- learner interface -------------------------------------------------------
-    def check(self, answer: Any = _MISSING) -> Feedback:
+    def check(self, answer: Any = MISSING) -> Feedback:
         """Check the answer (from the notebook's globals unless passed) and return feedback."""
         try:
-            if answer is _MISSING:
-                answer = learner_namespace().get(self.answer_name, _MISSING)
+            if answer is MISSING:
+                answer = learner_namespace().get(self.answer_name, MISSING)
             feedback = self._check(answer)
         except Exception as error:  # noqa: BLE001 - a kit bug must not look like the learner's fault
             feedback = Feedback(
@@ -350,7 +125,7 @@ class Exercise:
                 "answer; please report it.",
             )
         if feedback.outcome is not Outcome.NOT_ATTEMPTED:
-            _record_progress(self.lesson, self.name, feedback.outcome, feedback.answer_shown)
+            progress.record(self.lesson, self.name, feedback.outcome, answer_shown=feedback.answer_shown)
         return feedback
 
     def hint(self, n: Any = 1) -> Message:
@@ -358,7 +133,7 @@ class Exercise:
         count = len(self.hints)
         if count == 0:
             return Message("hint", f"`{self.name}` has no hints; `{self.name}.solution()` shows the answer.")
-        number = _as_hint_number(n)
+        number = as_hint_number(n)
         if number is None or not 1 <= number <= count:
             choices = ", ".join(f"`{self.name}.hint({i})`" for i in range(1, count + 1))
             return Message(
@@ -366,14 +141,14 @@ class Exercise:
                 f"`{self.name}` has {count} hint{'s' if count != 1 else ''}: try {choices}.",
             )
         self._hints_seen = max(self._hints_seen, number)
-        _record_help(self.lesson, self.name, hint=number)
+        progress.record_help(self.lesson, self.name, hint=number)
         more = f" More: `{self.name}.hint({number + 1})`." if number < count else ""
         return Message("hint", f"Hint {number} of {count} for `{self.name}`: {self.hints[number - 1]}{more}")
 
     def solution(self) -> Message:
         """The reference solution as code, with its explanation."""
         self._solution_seen = True
-        _record_help(self.lesson, self.name, solution=True)
+        progress.record_help(self.lesson, self.name, solution=True)
         text = f"Solution for `{self.name}`" + (f" ({self.title})" if self.title else "") + ":"
         if self.explanation:
             return Message("solution", f"{text}\n\n{self.explanation}", self.solution_code)
@@ -401,103 +176,6 @@ class Exercise:
         )
 
 
-def _as_hint_number(n: Any) -> int | None:
-    if isinstance(n, bool):
-        return None
-    if isinstance(n, int):
-        return n
-    if isinstance(n, str) and n.strip().isdigit():
-        return int(n.strip())
-    if isinstance(n, float) and n.is_integer():
-        return int(n)
-    return None
-
-
-# --- predict ------------------------------------------------------------------------
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, (list, tuple)):
-        return [_normalise(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return {_normalise(v) for v in value}
-    if isinstance(value, dict):
-        return {_normalise(k): _normalise(v) for k, v in value.items()}
-    return value
-
-
-def _as_number(value: Any) -> float | int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        cleaned = value.strip().replace(",", "").replace("_", "")
-        try:
-            return int(cleaned)
-        except ValueError:
-            try:
-                return float(cleaned)
-            except ValueError:
-                return None
-    return None
-
-
-def _kind_of(expected: Any) -> str:
-    if isinstance(expected, bool):
-        return "True or False"
-    if isinstance(expected, (int, float)):
-        return "a number"
-    if isinstance(expected, str):
-        return "a string (in quotes)"
-    if isinstance(expected, (list, tuple)):
-        return f"a list of {len(expected)}"
-    if isinstance(expected, (set, frozenset)):
-        return "a set"
-    if isinstance(expected, dict):
-        return "a dict"
-    return f"a {type(expected).__name__}"
-
-
-def same_answer(answer: Any, expected: Any) -> bool:
-    """Equality the way a learner means it: strings stripped, numbers by value."""
-    if isinstance(expected, bool) or isinstance(answer, bool):
-        return answer is expected if isinstance(answer, bool) and isinstance(expected, bool) else False
-    if isinstance(expected, (int, float)):
-        number = _as_number(answer)
-        return number is not None and math.isclose(number, expected, rel_tol=1e-9, abs_tol=1e-12)
-    if isinstance(expected, (list, tuple)):
-        return (
-            isinstance(answer, (list, tuple))
-            and len(answer) == len(expected)
-            and all(same_answer(a, e) for a, e in zip(answer, expected))
-        )
-    try:
-        return bool(_normalise(answer) == _normalise(expected))
-    except Exception:  # noqa: BLE001 - learner objects may have any __eq__
-        return False
-
-
-def _type_fits(answer: Any, expected: Any) -> bool:
-    if isinstance(expected, bool):
-        return isinstance(answer, bool)
-    if isinstance(expected, (int, float)):
-        return _as_number(answer) is not None
-    if isinstance(expected, str):
-        return isinstance(answer, str)
-    if isinstance(expected, (list, tuple)):
-        return isinstance(answer, (list, tuple))
-    if isinstance(expected, (set, frozenset)):
-        return isinstance(answer, (set, frozenset, list, tuple))
-    return isinstance(answer, type(expected))
-
-
-def _show(value: Any) -> str:
-    return repr(value) if not isinstance(value, str) else f"'{value}'"
-
-
 class PredictExercise(Exercise):
     """The learner predicts a name, a count or a list; the check runs TF and explains."""
 
@@ -520,7 +198,7 @@ class PredictExercise(Exercise):
         super().__init__(name, lesson, title, hints, solution_code, explanation)
         self.answer_name = answer_name
         self._expected_source = expected
-        self._expected_cache: Any = _MISSING
+        self._expected_cache: Any = MISSING
         if isinstance(wrong_answers, Mapping):
             self.wrong_answers = list(wrong_answers.items())
         else:
@@ -531,13 +209,13 @@ class PredictExercise(Exercise):
     @property
     def expected(self) -> Any:
         """The true answer (computed once by running TF if ``expected`` was a callable)."""
-        if self._expected_cache is _MISSING:
+        if self._expected_cache is MISSING:
             source = self._expected_source
             self._expected_cache = source() if callable(source) else source
         return self._expected_cache
 
     def _check(self, answer: Any) -> Feedback:
-        if answer is _MISSING:
+        if answer is MISSING:
             return self._feedback(
                 Outcome.NOT_ATTEMPTED,
                 f"`{self.answer_name}` is not defined yet. Run the cell with "
@@ -561,21 +239,21 @@ class PredictExercise(Exercise):
                 translation=translation,
             )
         if same_answer(answer, expected) or any(same_answer(answer, a) for a in self.also_correct):
-            return self._feedback(Outcome.CORRECT, f"{_show(expected)}.", details=self.explanation)
+            return self._feedback(Outcome.CORRECT, f"{show_value(expected)}.", details=self.explanation)
         note = self._output_index_note(answer, expected)
         if note:
-            return self._feedback(Outcome.CORRECT, f"{_show(expected)}. {note}",
+            return self._feedback(Outcome.CORRECT, f"{show_value(expected)}. {note}",
                                   details=self.explanation)
         reason = next((why for wrong, why in self.wrong_answers if same_answer(answer, wrong)), None)
-        if reason is None and not _type_fits(answer, expected):
+        if reason is None and not type_fits(answer, expected):
             return self._feedback(
                 Outcome.INCORRECT,
-                f"`{self.answer_name}` should be {_kind_of(expected)}; yours is {_describe(answer)}."
+                f"`{self.answer_name}` should be {kind_of(expected)}; yours is {describe(answer)}."
                 f"{self._hint_suggestion()}",
             )
         # A real prediction that is wrong: the reason now, the answer only on a second try.
         self._wrong_tries += 1
-        reason = reason or f"you predicted {_show(answer)}, which is not what TensorFlow does here."
+        reason = reason or f"you predicted {show_value(answer)}, which is not what TensorFlow does here."
         if self.reveal and self.answer_unlocked:
             return self._feedback(Outcome.INCORRECT, reason, details=self._explain_truth(expected),
                                   answer_shown=True)
@@ -590,7 +268,7 @@ class PredictExercise(Exercise):
                 "compare with what TensorFlow prints. A second wrong try shows the answer.")
 
     def _explain_truth(self, expected: Any) -> str:
-        text = f"TensorFlow gives {_show(expected)}."
+        text = f"TensorFlow gives {show_value(expected)}."
         return f"{text} {self.explanation}" if self.explanation else text
 
     @staticmethod
@@ -609,100 +287,7 @@ class PredictExercise(Exercise):
 # --- build and fix --------------------------------------------------------------------
 
 
-@dataclass
-class BuildRun:
-    """What running a build function in a fresh graph produced."""
-
-    tree: Any = None
-    outputs: list = field(default_factory=list)
-    error: BaseException | None = None
-    root_scope_reusing: bool = False
-    eager_values: list[str] = field(default_factory=list)
-    other_graph_values: list[str] = field(default_factory=list)
-    input_count: int = 0
-
-
-def _flatten(value: Any, _depth: int = 0) -> Iterable[Any]:
-    if _depth > 4:
-        return
-    if isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _flatten(v, _depth + 1)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _flatten(v, _depth + 1)
-    else:
-        yield value
-
-
-def _value_graph_status(value: Any, graph: Any) -> str:
-    """'eager', 'other graph' or '' for a returned tensor/variable."""
-    type_name = type(value).__name__
-    if type_name == "EagerTensor":
-        return "eager"
-    if getattr(value, "_in_graph_mode", True) is False:
-        return "eager"
-    if hasattr(value, "dtype") and hasattr(value, "op"):
-        try:
-            owner = value.graph
-        except Exception:  # noqa: BLE001 - eager tensors raise on .graph
-            return "eager"
-        if owner is not graph:
-            return "other graph"
-    return ""
-
-
-class VariableCap:
-    """A variable creator (for ``variable_creator_scope``) that raises after ``cap`` variables."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.created = 0
-
-    def __call__(self, next_creator, **kwargs):
-        self.created += 1
-        if self.created > self.cap:
-            raise errors.VariableCapReached(self.cap)
-        return next_creator(**kwargs)
-
-
-def run_build(fn: Callable, make_inputs: Callable | None, calls: int, cap: int = DEFAULT_VARIABLE_CAP) -> BuildRun:
-    """Call ``fn(*inputs)`` ``calls`` times in a fresh graph, stopping after ``cap`` variables."""
-    import tensorflow.compat.v1 as tf1
-
-    import kit
-
-    run = BuildRun()
-    capped_creator = VariableCap(cap)
-    with kit.fresh_graph() as graph:
-        try:
-            inputs = tuple(make_inputs(tf1)) if make_inputs is not None else ()
-            run.input_count = len(inputs)
-        except Exception as error:  # an exercise bug: report it as such
-            raise RuntimeError(f"make_inputs failed: {type(error).__name__}: {error}") from error
-        try:
-            with tf1.variable_creator_scope(capped_creator):
-                for _ in range(calls):
-                    run.outputs.append(fn(*inputs))
-        except (Exception, SystemExit) as error:  # noqa: BLE001 - learner code may raise anything
-            run.error = error
-            try:
-                run.root_scope_reusing = bool(tf1.get_variable_scope().reuse is True)
-            except Exception:  # noqa: BLE001 - best effort after a failed build
-                run.root_scope_reusing = False
-        for value in _flatten(run.outputs):
-            status = _value_graph_status(value, graph)
-            label = getattr(value, "name", None) if status == "other graph" else type(value).__name__
-            if status == "eager":
-                run.eager_values.append(str(label))
-            elif status == "other graph":
-                run.other_graph_values.append(str(label))
-        if run.error is None:
-            run.tree = kit.ScopeTree.from_graph(graph)
-    return run
-
-
-ExtraCheck = Callable[[Any, Any, BuildRun], "str | None"]
+ExtraCheck = Callable[[Any, Any, Run], "str | None"]
 
 
 class BuildExercise(Exercise):
@@ -744,7 +329,7 @@ class BuildExercise(Exercise):
         self.variable_cap = variable_cap
         self._reference_fn: Callable | None = None
         self._starter_fn: Callable | None = None
-        self._reference_run: BuildRun | None = None
+        self._reference_run: Run | None = None
 
     # --- the reference, built once --------------------------------------------------
     @property
@@ -761,7 +346,7 @@ class BuildExercise(Exercise):
             self._starter_fn = namespace.get(self.function_name)
         return self._starter_fn
 
-    def reference_run(self) -> BuildRun:
+    def reference_run(self) -> Run:
         if self._reference_run is None:
             run = self._run(self.reference_function, self.variable_cap)
             if run.error is not None:
@@ -776,20 +361,20 @@ class BuildExercise(Exercise):
         reference_count = len(self.reference_run().tree.variables)
         return min(self.variable_cap, max(MIN_VARIABLE_CAP, 10 * reference_count))
 
-    def _run(self, fn: Callable, cap: int) -> BuildRun:
+    def _run(self, fn: Callable, cap: int) -> Run:
         """Run ``fn`` the way this kind of exercise does (here: in a fresh graph)."""
-        return run_build(fn, self.make_inputs, self.calls, cap)
+        return run_in_graph(fn, self.make_inputs, self.calls, cap)
 
     # --- checking -----------------------------------------------------------------------
     def _what(self) -> str:
         return f"`{self.function_name}`"
 
     def _not_attempted(self, answer: Any) -> Feedback | None:
-        if answer is _MISSING:
+        if answer is MISSING:
             return self._feedback(
                 Outcome.NOT_ATTEMPTED,
                 f"{self._what()} is not defined yet: run the exercise cell that defines "
-                f"`def {self.function_name}(...)`, then `{self.name}.check()`.",
+                f"{self._defined_by()}, then `{self.name}.check()`.",
             )
         if self._uses_placeholder(answer):
             return self._feedback(
@@ -803,8 +388,7 @@ class BuildExercise(Exercise):
                 f"{self._what()} {self._empty_advice(answer)}, run the cell, then "
                 f"`{self.name}.check()`.{self._hint_suggestion()}",
             )
-        starter = self.starter_function
-        if starter is not None and self._is_starter(answer, starter):
+        if self._is_starter(answer):
             return self._feedback(
                 Outcome.NOT_ATTEMPTED,
                 f"{self._what()} is still the starter code. Change it so that it works, run the "
@@ -822,21 +406,25 @@ class BuildExercise(Exercise):
     def _empty_advice(self, answer: Any) -> str:
         return "is still an empty stub: write its body"
 
-    def _is_starter(self, answer: Any, starter: Any) -> bool:
-        return callable(answer) and same_code(answer, starter)
+    def _is_starter(self, answer: Any) -> bool:
+        starter = self.starter_function
+        return starter is not None and callable(answer) and same_code(answer, starter)
+
+    def _defined_by(self) -> str:
+        return f"`def {self.function_name}(...)`"
 
     def _shape_problem(self, answer: Any) -> str:
         """Why ``answer`` cannot be called like the reference, or ''."""
         expected_sig = f"def {self.function_name}{self._reference_signature()}: ..."
         if isinstance(answer, str):
             return (
-                f"{self._what()} is {_describe(answer)}, not a function. Define it with "
+                f"{self._what()} is {describe(answer)}, not a function. Define it with "
                 f"`{expected_sig}` and pass the function itself (no quotes)."
             )
         if inspect.isclass(answer):
-            return f"{self._what()} is {_describe(answer)}; write a function: `{expected_sig}`."
+            return f"{self._what()} is {describe(answer)}; write a function: `{expected_sig}`."
         if not callable(answer):
-            return f"{self._what()} is {_describe(answer)}, not a function; write `{expected_sig}`."
+            return f"{self._what()} is {describe(answer)}, not a function; write `{expected_sig}`."
         if inspect.isgeneratorfunction(answer) or inspect.iscoroutinefunction(answer):
             return (
                 f"{self._what()} uses `yield` (or `async`), so calling it runs nothing. Use "
@@ -870,7 +458,7 @@ class BuildExercise(Exercise):
             return self._feedback(Outcome.INCORRECT, problem + self._hint_suggestion())
         return self._judge(self._run(answer, self.learner_variable_cap()))
 
-    def _judge(self, run: BuildRun) -> Feedback:
+    def _judge(self, run: Run) -> Feedback:
         """Feedback on a learner's run: its error, what it returned, its tree against the reference's."""
         reference = self.reference_run()
         if run.error is not None:
@@ -907,7 +495,7 @@ class BuildExercise(Exercise):
             Outcome.INCORRECT, headline + self._hint_suggestion(), diff=found, details=details
         )
 
-    def _extra_reasons(self, reference: BuildRun, run: BuildRun) -> list[str]:
+    def _extra_reasons(self, reference: Run, run: Run) -> list[str]:
         reasons = []
         for extra_check in self.extra_checks:
             reason = extra_check(reference.tree, run.tree, run)
@@ -915,7 +503,7 @@ class BuildExercise(Exercise):
                 reasons.append(reason)
         return reasons
 
-    def _correct(self, run: BuildRun) -> Feedback:
+    def _correct(self, run: Run) -> Feedback:
         count = len(run.tree.variables)
         shared = len(run.tree.shared_variables())
         calls = f" over {self.calls} calls" if self.calls > 1 else ""
@@ -923,7 +511,7 @@ class BuildExercise(Exercise):
         message = f"{self._what()} builds the expected {count} variable{'s' if count != 1 else ''}{calls}{sharing}."
         return self._feedback(Outcome.CORRECT, message, details=self.explanation)
 
-    def _error_feedback(self, run: BuildRun) -> Feedback:
+    def _error_feedback(self, run: Run) -> Feedback:
         translation = errors.translate(run.error, root_scope_reusing=run.root_scope_reusing)
         where = f" {translation.lessons_note}" if translation.lessons else ""
         message = f"{self._what()} raised {translation.original}"
@@ -979,40 +567,18 @@ class ChoiceExercise(PredictExercise):
     def _check(self, answer: Any) -> Feedback:
         if isinstance(answer, str) and answer.strip().strip("()").lower() in self.options:
             answer = answer.strip().strip("()").lower()
-        elif answer is not _MISSING and not contains_placeholder(answer):
+        elif answer is not MISSING and not contains_placeholder(answer):
             letters = ", ".join(f"`\"{letter}\"`" for letter in self.options)
             return self._feedback(
                 Outcome.INCORRECT,
                 f"`{self.answer_name}` should be one of the letters {letters}; yours is "
-                f"{_describe(answer)}. `{self.name}.show()` lists the options.",
+                f"{describe(answer)}. `{self.name}.show()` lists the options.",
             )
         return super()._check(answer)
 
     def _explain_truth(self, expected: Any) -> str:
         text = f"The answer is ({expected}): {self.options[expected]}"
         return f"{text} {self.explanation}" if self.explanation else text
-
-
-def error_lines(code: str, label: str, names: Mapping[str, Any] | None = None) -> list[str]:
-    """Run ``code`` in a fresh graph and return the tail of its traceback as a learner's
-    cell would show it: the snippet's own frames and the error, no TensorFlow internals."""
-    from kit.quiet_tf import fresh_graph
-
-    with fresh_graph():
-        try:
-            exec_solution(code, label, names)
-        except Exception as error:  # noqa: BLE001 - the point is to show it
-            frames = [frame for frame in traceback_frames(error) if frame.filename == f"<{label}>"]
-            source = code.splitlines()
-            lines = [f"line {frame.lineno}: {source[frame.lineno - 1].strip()}" for frame in frames]
-            return [*lines, f"{type(error).__name__}: {errors.clean_message(str(error))}"]
-    raise ValueError(f"{label}: the code runs without an error, so there is nothing to debug")
-
-
-def traceback_frames(error: BaseException) -> list:
-    import traceback
-
-    return list(traceback.extract_tb(error.__traceback__))
 
 
 class TracebackExercise(PredictExercise):
@@ -1041,8 +607,6 @@ class TracebackExercise(PredictExercise):
 
     def _verified_line(self) -> int:
         """The line to change, after checking that changing it really fixes the code."""
-        from kit.quiet_tf import fresh_graph
-
         error_lines(self.broken_code, f"{self.name} broken", self.names)  # it must fail...
         with fresh_graph():
             exec_solution(self.fixed_code(), f"{self.name} fixed", self.names)  # ...and then run
@@ -1058,3 +622,92 @@ class TracebackExercise(PredictExercise):
     def _explain_truth(self, expected: Any) -> str:
         text = f"Line {expected} must change, to `{self.fix[1].strip()}`."
         return f"{text} {self.explanation}" if self.explanation else text
+
+
+# --- fix a snippet that does not even parse ------------------------------------------
+
+
+def _snippet_as_function(snippet: str, function_name: str, output_name: str) -> str:
+    body = "\n".join("    " + line if line else "" for line in snippet.splitlines())
+    return f"def {function_name}(inputs):\n{body}\n    return {output_name}\n"
+
+
+def _normalised_code(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines())
+
+
+class SnippetFixExercise(FixExercise):
+    """Fix a code snippet given as a string, so that a SyntaxError cannot stop the notebook.
+
+    The learner edits the text in ``answer_name``; the check compiles it (a SyntaxError is
+    Incorrect, with its line and ``syntax_advice``), then runs it with ``inputs`` bound and
+    compares the graph it builds (and its ``output_name`` variable) with the reference.
+    ``solution_code`` is the fixed assignment, as solution-mode notebooks need it.
+    """
+
+    kind = "fix a snippet"
+
+    def __init__(self, *, answer_name: str, snippet: str, fixed_snippet: str,
+                 function_name: str, output_name: str = "net", syntax_advice: str = "",
+                 **kwargs):
+        self.snippet = snippet
+        self.output_name = output_name
+        self.syntax_advice = syntax_advice
+        self.reference_code = _snippet_as_function(fixed_snippet, function_name, output_name)
+        super().__init__(
+            function_name=function_name,
+            starter_code=_snippet_as_function(snippet, function_name, output_name),
+            solution_code=f'{answer_name} = """\\\n{fixed_snippet}"""\n',
+            **kwargs,
+        )
+        self.answer_name = answer_name
+
+    @property
+    def reference_function(self) -> Callable:
+        if self._reference_fn is None:
+            namespace = exec_solution(self.reference_code, f"{self.name} solution", self.names)
+            self._reference_fn = namespace[self.function_name]
+        return self._reference_fn
+
+    def _what(self) -> str:
+        return f"`{self.answer_name}`"
+
+    def _defined_by(self) -> str:
+        return f'`{self.answer_name} = """..."""`'
+
+    def _is_starter(self, answer: Any) -> bool:
+        return isinstance(answer, str) and _normalised_code(answer) == _normalised_code(self.snippet)
+
+    def _check(self, answer: Any) -> Feedback:
+        waiting = self._not_attempted(answer)
+        if waiting is not None:
+            return waiting
+        if not isinstance(answer, str):
+            return self._feedback(
+                Outcome.INCORRECT,
+                f"`{self.answer_name}` should be the snippet as a string (in triple quotes); "
+                f"yours is {describe(answer)}.",
+            )
+        try:
+            compiled = compile(answer, "your snippet", "exec")
+        except SyntaxError as error:
+            said = error.msg if error.msg.endswith((".", "?", "!")) else error.msg + "."
+            advice = f" {self.syntax_advice}" if self.syntax_advice else ""
+            return self._feedback(
+                Outcome.INCORRECT,
+                f"the snippet still does not parse: SyntaxError on line {error.lineno}: "
+                f"{said}{advice}" + self._hint_suggestion(),
+            )
+        return super()._check(self._snippet_function(compiled))
+
+    def _snippet_function(self, compiled) -> Callable:
+        """A function that runs the compiled snippet with ``inputs`` bound; returns its output."""
+        output_name, names = self.output_name, self.names
+
+        def run_snippet(inputs):
+            namespace = exec_solution("", f"{self.name} snippet", names)
+            namespace["inputs"] = inputs
+            exec(compiled, namespace)  # noqa: S102 - the learner's own snippet
+            return namespace.get(output_name)
+
+        return run_snippet

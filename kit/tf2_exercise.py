@@ -9,80 +9,15 @@ No ipywidgets here.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from kit.exercise import (
-    BuildExercise,
-    BuildRun,
-    Feedback,
-    Outcome,
-    VariableCap,
-    _describe,
-    function_uses_placeholder,
-    is_empty_stub,
-    same_code,
-)
-from kit.tree import ScopeTree
+from kit.answers import describe, function_uses_placeholder, is_empty_stub, same_code
+from kit.exercise import BuildExercise, Feedback, Outcome
+from kit.runs import Run, eager, owned_variables, run_eagerly
 
-
-@dataclass
-class ModelRun(BuildRun):
-    """A BuildRun plus the object that was made and how many variables existed after each call."""
-
-    model: Any = None
-    counts: list[int] = field(default_factory=list)
-
-
-def owned_variables(model: Any) -> list:
-    """The variables a TF2 object owns: ``tf.Module`` and Keras both list them."""
-    variables = getattr(model, "variables", None)
-    if variables is None:
-        raise TypeError(
-            f"it made {type(model).__name__}, which owns no variables: subclass tf.Module "
-            "(or a Keras layer) so that TensorFlow can find them"
-        )
-    return list(variables)
-
-
-@contextlib.contextmanager
-def eager() -> Iterator[None]:
-    """Run eagerly, even inside a ``with kit.fresh_graph():`` block (TF2 objects need it)."""
-    from tensorflow.python.eager import context
-
-    with context.eager_mode():
-        yield
-
-
-def run_model(factory: Callable, make_inputs: Callable | None, calls: int, cap: int) -> ModelRun:
-    """``model = factory()``, then ``model(*inputs)`` ``calls`` times, eagerly."""
-    import tensorflow as tf
-
-    run = ModelRun()
-    capped_creator = VariableCap(cap)
-    with eager():
-        try:
-            inputs = tuple(make_inputs(tf)) if make_inputs is not None else ()
-        except Exception as error:  # an exercise bug: report it as such
-            raise RuntimeError(f"make_inputs failed: {type(error).__name__}: {error}") from error
-        try:
-            with tf.variable_creator_scope(capped_creator):
-                run.model = factory()
-                if not callable(run.model):
-                    raise TypeError(
-                        f"{type(run.model).__name__} object is not callable: give the class a "
-                        "`__call__` method"
-                    )
-                for _ in range(calls):
-                    run.outputs.append(run.model(*inputs))
-                    run.counts.append(capped_creator.created)
-            run.tree = ScopeTree.from_variables(owned_variables(run.model))
-        except (Exception, SystemExit) as error:  # noqa: BLE001 - learner code may raise anything
-            run.error = error
-    return run
+__all__ = ["ModelExercise", "eager", "owned_variables"]
 
 
 def _methods(cls: type) -> list[Callable]:
@@ -105,8 +40,8 @@ class ModelExercise(BuildExercise):
         super().__init__(*args, **kwargs)
         self.make_model = make_model
 
-    def _run(self, fn: Callable, cap: int) -> ModelRun:
-        return run_model(lambda: self.make_model(fn), self.make_inputs, self.calls, cap)
+    def _run(self, fn: Callable, cap: int) -> Run:
+        return run_eagerly(lambda: self.make_model(fn), self.make_inputs, self.calls, cap)
 
     def _what(self) -> str:
         return f"`{self.function_name}`"
@@ -127,20 +62,21 @@ class ModelExercise(BuildExercise):
             return "has only empty methods: write them"
         return super()._empty_advice(answer)
 
-    def _is_starter(self, answer: Any, starter: Any) -> bool:
+    def _is_starter(self, answer: Any) -> bool:
         if inspect.isclass(answer):
+            starter = self.starter_function
             return inspect.isclass(starter) and _same_class_code(answer, starter)
-        return super()._is_starter(answer, starter)
+        return super()._is_starter(answer)
 
     def _shape_problem(self, answer: Any) -> str:
         if inspect.isclass(answer):
             return ""
         return (
-            f"{self._what()} is {_describe(answer)}; define it as a class: "
+            f"{self._what()} is {describe(answer)}; define it as a class: "
             f"`class {self.function_name}(tf.Module): ...`."
         )
 
-    def _judge(self, run: ModelRun) -> Feedback:
+    def _judge(self, run: Run) -> Feedback:
         if run.error is None and len(set(run.counts)) > 1:
             grew = " -> ".join(str(c) for c in run.counts)
             return self._feedback(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import kit  # noqa: F401  (quiet TF import first)
-from kit.exercise import Outcome, exec_solution, run_build
+from kit.exercise import Outcome, exec_solution, run_in_graph
 from kit.lessons import lesson02 as lesson
 
 
@@ -100,7 +100,7 @@ def test_root_trap_starter_is_not_attempted():
 
 def test_root_trap_starter_really_fails_with_does_not_exist():
     """The bug the learner fixes is real: the decoder cannot create its variable."""
-    run = run_build(defined(lesson.ROOT_TRAP_STARTER, "encode_twice"), lesson.q6.make_inputs, 1)
+    run = run_in_graph(defined(lesson.ROOT_TRAP_STARTER, "encode_twice"), lesson.q6.make_inputs, 1)
     assert "Variable decoder/w does not exist" in str(run.error)
     assert run.root_scope_reusing is True
 

@@ -118,7 +118,7 @@ def test_nested_fix_removing_stride_from_arg_scope_is_also_correct():
 def test_snippet_as_printed_is_not_attempted():
     feedback = lesson05.q4.check(lesson05.README_SNIPPET)
     assert feedback.outcome is Outcome.NOT_ATTEMPTED
-    assert "still the README's text" in feedback.text
+    assert "still the starter code" in feedback.text
 
 
 def test_snippet_placeholder_is_not_attempted():

@@ -7,7 +7,7 @@ import pytest
 
 import kit  # noqa: F401  (imports TF quietly first)
 from kit.diff import diff_trees
-from kit.exercise import Outcome, exec_solution, run_build
+from kit.exercise import Outcome, exec_solution, run_in_graph
 from kit.lessons import lesson06
 from kit.lessons.lesson06 import q1, q2, q3, q4, q5
 from kit.quiet_tf import KNOWN_WARNINGS
@@ -63,7 +63,7 @@ def test_predicted_names_and_counts_come_from_tensorflow():
 
 
 def test_readme_vgg16_is_not_vgg16():
-    run = run_build(function_from(lesson06.README_VGG16, "vgg16"), lambda tf: (lesson06.image_batch(tf),), 1)
+    run = run_in_graph(function_from(lesson06.README_VGG16, "vgg16"), lambda tf: (lesson06.image_batch(tf),), 1)
     assert run.tree.parameter_count == lesson06.README_VGG_PARAMETERS == 37_694_248
     assert tuple(run.outputs[0].shape.as_list()) == (None, 7, 7, 1000)
     assert run.tree.variable("fc6/weights").shape == (512, 4096)

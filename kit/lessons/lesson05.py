@@ -8,16 +8,11 @@ string, so an untouched notebook still runs top to bottom.
 
 from __future__ import annotations
 
-from typing import Any
-
-from kit import exercise as engine
 from kit.exercise import (
     BuildExercise,
     FixExercise,
-    Outcome,
     PredictExercise,
-    ____,
-    exec_solution,
+    SnippetFixExercise,
 )
 from kit.quiet_tf import fresh_graph, import_tensorflow
 
@@ -194,101 +189,6 @@ with slim.arg_scope([slim.conv2d], padding='SAME',
 FIXED_SNIPPET = README_SNIPPET.replace("(stddev=0.01)\n", "(stddev=0.01),\n")
 
 
-def _snippet_assignment(answer_name: str, code: str) -> str:
-    return f'{answer_name} = """\\\n{code}"""\n'
-
-
-def _normalised_code(code: str) -> str:
-    return "\n".join(line.rstrip() for line in code.strip().splitlines())
-
-
-class SnippetFixExercise(FixExercise):
-    """Fix a code snippet given as a string: a SyntaxError must not stop the notebook.
-
-    The learner edits the text in ``answer_name``; the check compiles it (a SyntaxError
-    is reported as Incorrect with its line), then runs it with ``inputs`` bound and
-    compares the graph it builds (and its ``output_name`` variable) with the reference.
-    ``solution_code`` is the fixed assignment, as solution-mode notebooks need it.
-    """
-
-    def __init__(self, *, answer_name: str, snippet: str, fixed_snippet: str,
-                 function_name: str, output_name: str = "net", **kwargs):
-        self.snippet = snippet
-        self.output_name = output_name
-        self.reference_code = _as_function(fixed_snippet, function_name, output_name)
-        super().__init__(
-            function_name=function_name,
-            starter_code=_as_function(snippet, function_name, output_name),
-            solution_code=_snippet_assignment(answer_name, fixed_snippet),
-            **kwargs,
-        )
-        self.answer_name = answer_name
-
-    @property
-    def reference_function(self):
-        if self._reference_fn is None:
-            namespace = exec_solution(self.reference_code, f"{self.name} solution")
-            self._reference_fn = namespace[self.function_name]
-        return self._reference_fn
-
-    @property
-    def starter_function(self):
-        """The starter does not compile (that is the bug), so there is no starter function."""
-        return None
-
-    def _what(self) -> str:
-        return f"`{self.answer_name}`"
-
-    def _check(self, answer: Any) -> Any:
-        if answer is engine._MISSING or answer is ____:
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"`{self.answer_name}` is not defined yet: run the exercise cell, then "
-                f"`{self.name}.check()`.",
-            )
-        if not isinstance(answer, str):
-            return self._feedback(
-                Outcome.INCORRECT,
-                f"`{self.answer_name}` should be the snippet as a string (in triple quotes); "
-                f"yours is a {type(answer).__name__}.",
-            )
-        if _normalised_code(answer) == _normalised_code(self.snippet):
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"`{self.answer_name}` is still the README's text. Edit the snippet inside "
-                f"the triple quotes, run the cell, then `{self.name}.check()`."
-                + self._hint_suggestion(),
-            )
-        try:
-            compiled = compile(answer, "your snippet", "exec")
-        except SyntaxError as error:
-            said = error.msg if error.msg.endswith((".", "?", "!")) else error.msg + "."
-            return self._feedback(
-                Outcome.INCORRECT,
-                f"the snippet still does not parse: SyntaxError on line {error.lineno}: "
-                f"{said} Inside the parentheses every argument needs a comma after it, "
-                "except the last." + self._hint_suggestion(),
-            )
-        return super()._check(_snippet_function(compiled, self.output_name))
-
-
-def _as_function(snippet: str, function_name: str, output_name: str) -> str:
-    body = "\n".join("    " + line if line else "" for line in snippet.splitlines())
-    return f"def {function_name}(inputs):\n{body}\n    return {output_name}\n"
-
-
-def _snippet_function(compiled, output_name: str):
-    """A function that runs compiled snippet code with ``inputs`` bound; returns ``output_name``."""
-
-    def run_snippet(inputs):
-        namespace = exec_solution("", "snippet")
-        namespace["inputs"] = inputs
-        exec(compiled, namespace)  # noqa: S102 - the learner's own snippet
-        return namespace.get(output_name)
-
-    return run_snippet
-
-
 q4 = SnippetFixExercise(
     name="q4",
     lesson="05",
@@ -297,6 +197,7 @@ q4 = SnippetFixExercise(
     snippet=README_SNIPPET,
     fixed_snippet=FIXED_SNIPPET,
     function_name="readme_convs",
+    syntax_advice="Inside the parentheses every argument needs a comma after it, except the last.",
     make_inputs=lambda tf: (_images(tf),),
     calls=1,
     compare=("names", "shapes", "collections"),

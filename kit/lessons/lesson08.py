@@ -14,8 +14,8 @@ import tensorflow as tf
 from kit.checkpoints import plan_restore, saved_once
 from kit.exercise import FixExercise, PredictExercise, exec_solution
 from kit.quiet_tf import fresh_graph, import_tensorflow
-from kit.tf2_exercise import ModelExercise, ModelRun, eager
-from kit.tree import ScopeTree
+from kit.runs import Run, eager, run_eagerly
+from kit.tf2_exercise import ModelExercise
 
 tf1, slim = import_tensorflow()
 
@@ -425,15 +425,10 @@ class NameMapExercise(FixExercise):
 
     how_to_make_variables = "Return a dict of the model's own variables."
 
-    def _run(self, fn, cap) -> ModelRun:
-        run = ModelRun(input_count=1)
-        with eager():
-            run.model = keras_mlp()
-            try:
-                run.outputs.append(fn(run.model))
-            except (Exception, SystemExit) as error:  # noqa: BLE001 - learner code may raise anything
-                run.error = error
-            run.tree = ScopeTree.from_variables(run.model.weights)
+    def _run(self, fn, cap) -> Run:
+        run = run_eagerly(keras_mlp, None, 1, cap, call=lambda model, _inputs: fn(model),
+                          variables_of=lambda model: model.weights)
+        run.input_count = 1
         return run
 
 
