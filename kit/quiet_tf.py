@@ -20,8 +20,10 @@ from types import ModuleType
 # Must be set before TensorFlow's C++ runtime loads: 3 = errors only.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# Python warnings TF and tf-slim raise on TF 2.21 for code the lessons use on purpose
-# (FACTS WN05). Filtered by message so that any new warning still shows.
+# Python warnings TF and tf-slim raise on TF 2.21 for code the lessons use on purpose: the
+# first slim layer warns that `layer.apply` is deprecated, the first slim.flatten that
+# `tf.layers.flatten` is (tests/test_quiet_import.py checks they stay hidden). Filtered by
+# message so that any new warning still shows.
 KNOWN_WARNINGS = (
     r"[`']layer\.apply[`'] is deprecated",
     r"[`']tf\.layers\.flatten[`'] is deprecated",

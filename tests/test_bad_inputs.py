@@ -49,7 +49,8 @@ def q1() -> PredictExercise:
 def no_progress_file(monkeypatch):
     from kit import progress
 
-    monkeypatch.setattr(progress, "record", lambda *args: None)
+    monkeypatch.setattr(progress, "record", lambda *args, **kwargs: None)
+    monkeypatch.setattr(progress, "record_help", lambda *args, **kwargs: None, raising=False)
 
 
 # --- learner functions, one per bad input ----------------------------------------------
@@ -111,7 +112,8 @@ def contrib_import(images):
     import tensorflow.contrib.slim as old_slim  # noqa: F401
 
 
-def seed_typo(images):
+def article_typo(images):
+    # The blog post on name_scope and variable_scope spells it this way (docs/sources.md).
     with tf.variable_scope("tower", reuse=tf.AUTO_REUSE):
         tf.get_variable("weights", [3], initializer=tf.constant_intializer(0.0))
 
@@ -218,23 +220,23 @@ BUILD_CASES = [
     ("the placeholder itself", ____, Outcome.NOT_ATTEMPTED, "replace each `____`"),
     ("a body with ____", uses_placeholder, Outcome.NOT_ATTEMPTED, "replace each `____`"),
     ("an empty stub", lambda images: None, Outcome.NOT_ATTEMPTED, "still an empty stub"),
-    ("DUP04 already exists", already_exists, Outcome.ERROR, "reuse=True"),
-    ("DUP05 does not exist", does_not_exist, Outcome.ERROR, "Create it first"),
-    ("DUP07 shape", shape_mismatch, Outcome.ERROR, "same shape"),
-    ("DUP08 dtype", dtype_mismatch, Outcome.ERROR, "same `dtype=`"),
-    ("DUP10 no shape", no_shape, Outcome.ERROR, "needs `shape=[...]`"),
-    ("RU09 reuse without name", reuse_without_name, Outcome.ERROR, "Give the scope a name"),
-    ("RU04 nested reuse=False", nested_reuse_false, Outcome.ERROR, "stays reusing"),
-    ("RU07 root reuse_variables", root_reuse_variables, Outcome.ERROR, "RU07"),
-    ("TF2-01 tf.get_variable", tf2_namespace, Outcome.ERROR, "import tensorflow.compat.v1 as tf"),
-    ("TF2-02 tf.contrib", contrib_import, Outcome.ERROR, "import tf_slim as slim"),
-    ("SH02 seed typo", seed_typo, Outcome.ERROR, "tf.constant_initializer"),
-    ("AS02 positional stride", positional_stride, Outcome.ERROR, "by keyword"),
-    ("RP07 repeat with a lambda", repeat_lambda, Outcome.ERROR, "Pass `scope='block'`"),
-    ("TF2-03 eager placeholder", eager_placeholder, Outcome.ERROR, "kit.fresh_graph()"),
-    ("TF2-05 eager name", eager_name, Outcome.ERROR, "kit.fresh_graph()"),
-    ("TF2-04 returns an eager tensor", returns_eager_tensor, Outcome.INCORRECT, "never shares"),
-    ("TF2-04 builds eagerly", builds_eagerly, Outcome.INCORRECT, "never shares"),
+    ("already exists", already_exists, Outcome.ERROR, "reuse=True"),
+    ("does not exist", does_not_exist, Outcome.ERROR, "Create it first"),
+    ("shape mismatch", shape_mismatch, Outcome.ERROR, "same shape"),
+    ("dtype mismatch", dtype_mismatch, Outcome.ERROR, "same `dtype=`"),
+    ("no shape", no_shape, Outcome.ERROR, "needs `shape=[...]`"),
+    ("reuse without a name", reuse_without_name, Outcome.ERROR, "Give the scope a name"),
+    ("nested reuse=False", nested_reuse_false, Outcome.ERROR, "stays reusing"),
+    ("root reuse_variables", root_reuse_variables, Outcome.ERROR, "poisons the whole graph"),
+    ("tf.get_variable in the TF2 namespace", tf2_namespace, Outcome.ERROR, "import tensorflow.compat.v1 as tf"),
+    ("tf.contrib import", contrib_import, Outcome.ERROR, "import tf_slim as slim"),
+    ("an old article's typo", article_typo, Outcome.ERROR, "tf.constant_initializer"),
+    ("positional stride", positional_stride, Outcome.ERROR, "by keyword"),
+    ("repeat with a lambda", repeat_lambda, Outcome.ERROR, "Pass `scope='block'`"),
+    ("eager placeholder", eager_placeholder, Outcome.ERROR, "kit.fresh_graph()"),
+    ("eager name", eager_name, Outcome.ERROR, "kit.fresh_graph()"),
+    ("returns an eager tensor", returns_eager_tensor, Outcome.INCORRECT, "never shares"),
+    ("builds eagerly", builds_eagerly, Outcome.INCORRECT, "never shares"),
     ("another graph", builds_in_another_graph, Outcome.INCORRECT, "no `tf.Graph().as_default()`"),
     ("infinite recursion", recurses_forever, Outcome.ERROR, "calls itself"),
     ("10,000 variables", ten_thousand_variables, Outcome.ERROR, "more than 100 variables"),
@@ -264,6 +266,20 @@ def test_bad_build_answers_give_friendly_feedback(q3, label, answer, outcome, ph
     assert phrase in text, text
     if outcome is not Outcome.NOT_ATTEMPTED:
         assert "`q3.hint()`" in text
+
+
+LESSON_POINTERS = [
+    # The translated errors end by naming the lesson that shows the same error running.
+    ("already exists", already_exists, "Lesson 02 (Reuse modes) and lesson 03 (Sharing weights) show it."),
+    ("root reuse_variables", root_reuse_variables, "Lesson 02 (Reuse modes) shows it."),
+    ("an old article's typo", article_typo, "Lesson 03 (Sharing weights) shows it."),
+]
+
+
+@pytest.mark.parametrize(("label", "answer", "pointer"), LESSON_POINTERS, ids=[c[0] for c in LESSON_POINTERS])
+def test_translated_errors_point_at_the_lesson_that_shows_them(q3, label, answer, pointer):
+    text = assert_friendly(q3.check(answer), "q3")
+    assert pointer in text, text
 
 
 PREDICT_CASES = [
@@ -315,9 +331,11 @@ def test_hint_number_as_text_or_whole_float_is_accepted(q1):
 
 def test_exercise_without_hints_or_solution_code_still_answers():
     bare = PredictExercise(name="q7", lesson="01", answer_name="a", expected=1)
+    first = str(bare.check(2))
+    assert "See `q7.solution()`" in first and "TensorFlow gives 1" not in first
     assert str(bare.hint()) == "`q7` has no hints; `q7.solution()` shows the answer."
     assert str(bare.solution()) == "Solution for `q7`:"
-    assert "See `q7.solution()`" in str(bare.check(2))
+    assert str(bare.check(2)).endswith("TensorFlow gives 1.")
 
 
 def test_a_broken_reference_solution_is_reported_as_a_kit_problem():

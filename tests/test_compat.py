@@ -63,7 +63,7 @@ def upstream() -> dict[str, list[str]]:
 
 
 def test_upstream_batch_norm_still_needs_the_keras_module_alias(upstream):
-    # FACTS RN11
+    # What tf-slim 1.1.0 does on TF 2.21 + tf_keras 2.21 without kit's alias.
     assert upstream["batch_norm"] == [
         "ModuleNotFoundError",
         "No module named 'tf_keras.legacy_tf_layers'",
@@ -72,7 +72,7 @@ def test_upstream_batch_norm_still_needs_the_keras_module_alias(upstream):
 
 @pytest.mark.parametrize("function", ["local_variable", "global_variable"])
 def test_upstream_local_and_global_variable_still_broken(upstream, function):
-    # FACTS SV09
+    # tf-slim 1.1.0 still calls variable_scope.variable, which TF 2.21 no longer has.
     assert upstream[function] == [
         "AttributeError",
         "module 'tensorflow.python.ops.variable_scope' has no attribute 'variable'",

@@ -87,14 +87,15 @@ def test_binder_post_build_installs_the_kit_without_touching_the_pins():
 
 
 def test_full_tensorflow_wheel_everywhere_never_tensorflow_cpu():
-    # tf-keras requires `tensorflow`; pinning tensorflow-cpu as well would install both
-    # (FACTS ENV02, ENV03).
+    # tf-keras 2.21 declares `Requires-Dist: tensorflow`, so pinning tensorflow-cpu as well
+    # would install both wheels, the GPU one's files over the CPU one's.
     for pins in [pyproject_pins(), *map(conda_pins, CONDA_FILES)]:
         assert pins["tensorflow"] == "2.21.0"
         assert "tensorflow-cpu" not in pins
 
 
 def test_no_file_pins_tensornets():
-    # TensorNets does not import on TF 2.21 (FACTS RN01).
+    # TensorNets 0.4.6 does not import on TF 2.21 (No module named
+    # 'tensorflow.python.keras.applications'); lesson 03 uses tf_slim's resnet_v1_50.
     for pins in [pyproject_pins(), *map(conda_pins, CONDA_FILES)]:
         assert "tensornets" not in pins

@@ -1,7 +1,8 @@
 """``import kit`` is silent at the file-descriptor level, and a failed import keeps its text.
 
 Each test starts a fresh Python: TensorFlow's C++ lines are written straight to fd 2
-before absl logging exists (FACTS WN02, NB01), so only a new process shows them.
+before absl logging exists (in Jupyter they land in the import cell's stderr), so only a
+new process shows them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def test_import_kit_writes_nothing_to_stdout_or_stderr(tmp_path):
 
 
 def test_tf_and_slim_stay_silent_after_import_kit(tmp_path):
-    # The lessons' own imports plus a slim layer and flatten (FACTS WN05 warnings).
+    # The lessons' own imports plus a slim layer and flatten, which warn once each per
+    # process (`layer.apply` and `tf.layers.flatten` are deprecated).
     code = """
         import kit
         import tensorflow.compat.v1 as tf

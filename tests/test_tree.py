@@ -1,4 +1,8 @@
-"""ScopeTree on the seeds' graphs, checked against the exact names in shared/FACTS.md."""
+"""ScopeTree on the graphs of the articles the lessons start from (docs/sources.md).
+
+Each test states the exact names TF 2.21 + tf-slim 1.1.0 give; the lessons show the same
+names in cells whose outputs nbval compares.
+"""
 
 from __future__ import annotations
 
@@ -37,22 +41,22 @@ def variable_names(tree: ScopeTree) -> list[str]:
     return [v.name for v in tree.variables]
 
 
-# --- seed 000: the name_scope / variable_scope nest ---------------------------------
+# --- the TensorNets guide: the name_scope / variable_scope nest ----------------------
 
 
 @pytest.fixture(scope="module")
 def nest_tree() -> ScopeTree:
-    return ScopeTree.from_graph(recipes.seed000_nest())
+    return ScopeTree.from_graph(recipes.tensornets_nest())
 
 
 def test_get_variable_ignores_name_scopes(nest_tree):
-    # FACTS NS01: goo/w:0
+    # tf.get_variable sees only the variable scope: goo/w, not foo/goo/hoo/w.
     assert nest_tree.variable("goo/w:0") is not None
     assert nest_tree.variable_root().find("goo").variables[0].name == "goo/w"
 
 
 def test_ops_carry_every_scope_prefix(nest_tree):
-    # FACTS NS02, NS03
+    # An op (the constant and s * w) gets every prefix, name scopes and variable scope.
     visible = op_names(nest_tree, include_plumbing=False)
     assert {"foo/goo/hoo/Const", "foo/goo/hoo/mul"} <= visible
     hoo = nest_tree.op_root().find("foo/goo/hoo")
@@ -60,7 +64,8 @@ def test_ops_carry_every_scope_prefix(nest_tree):
 
 
 def test_tf_variable_gets_every_prefix(nest_tree):
-    # FACTS NS04: tf.Variable sees the name scopes and the variable scope's name scope.
+    # tf.Variable sees the name scopes and the variable scope's name scope (the TensorNets
+    # guide says only the name scopes).
     assert variable_names(nest_tree) == ["foo/goo/hoo/v", "goo/w"]
 
 
@@ -100,7 +105,7 @@ def vgg_tree() -> ScopeTree:
 
 
 def test_vgg16_has_32_variables_and_138_million_parameters(vgg_tree):
-    # FACTS VG02
+    # tf_slim.nets.vgg.vgg_16 with 1000 classes; fc6 is a 7x7 conv, not a dense layer.
     assert len(vgg_tree.variables) == 32
     assert vgg_tree.parameter_count == 138_357_544
     assert vgg_tree.variable("vgg_16/fc6/weights").shape == (7, 7, 512, 4096)
@@ -123,7 +128,7 @@ def test_unfolded_tree_keeps_each_repeat_scope(vgg_tree):
 
 
 def test_slim_stack_folds_fc_1_to_3():
-    # FACTS RP03
+    # slim.stack names each layer fc/fc_N and gives it the depth from its list entry.
     with kit.fresh_graph() as graph:
         x = tf.placeholder(tf.float32, [None, 10])
         out = slim.stack(x, slim.fully_connected, [32, 64, 128], scope="fc")
@@ -162,20 +167,20 @@ def test_folding_does_not_merge_siblings_with_different_structure():
     assert {"gap_1", "gap_3"} <= set(ops.children)
 
 
-# --- seed 001: three ways to share one image filter ----------------------------------
+# --- the blog post on name_scope and variable_scope: three ways to share -------------
 
 
 SECOND_TOWER = {
     # method -> (second tower's output op, name scopes that read conv1's weights)
-    "reopen_by_name": (  # FACTS SH03
+    "reopen_by_name": (  # a second name scope image_filters_1/
         "image_filters_1/conv2/Relu",
         ("image_filters/conv1", "image_filters_1/conv1"),
     ),
-    "reuse_variables": (  # FACTS SH04
+    "reuse_variables": (  # same name scope, uniquified layer scopes conv1_1/, conv2_1/
         "image_filters/conv2_1/Relu",
         ("image_filters/conv1", "image_filters/conv1_1"),
     ),
-    "reopen_by_object": (  # FACTS SH05, SC01
+    "reopen_by_object": (  # re-opening by object also opens image_filters_1/
         "image_filters_1/conv2/Relu",
         ("image_filters/conv1", "image_filters_1/conv1"),
     ),
@@ -184,7 +189,7 @@ SECOND_TOWER = {
 
 @pytest.fixture(scope="module", params=list(SECOND_TOWER))
 def sharing(request) -> tuple[str, ScopeTree]:
-    return request.param, ScopeTree.from_graph(recipes.seed001_sharing(request.param))
+    return request.param, ScopeTree.from_graph(recipes.image_filter_sharing(request.param))
 
 
 def test_each_sharing_method_leaves_four_trainable_variables(sharing):
@@ -209,7 +214,7 @@ def test_each_sharing_method_marks_variables_shared_by_both_towers(sharing):
 
 def test_unknown_sharing_method_is_refused():
     with pytest.raises(ValueError, match="method must be one of"):
-        recipes.seed001_sharing("copy_paste")
+        recipes.image_filter_sharing("copy_paste")
 
 
 # --- collections and devices (slim variables) ----------------------------------------
@@ -233,7 +238,8 @@ def slim_variables_tree() -> ScopeTree:
 
 
 def test_slim_variable_is_not_a_model_variable(slim_variables_tree):
-    # FACTS SV01, SV03, SV04
+    # slim.variable joins variables + trainable_variables; only slim.model_variable (and
+    # slim layers) join model_variables, which get_model_variables() reads.
     tree = slim_variables_tree
     assert tree.variable("weights").collections == ("global", "trainable", "regularized")
     assert tree.variable("model_weights").collections == ("global", "model", "trainable")
@@ -242,7 +248,7 @@ def test_slim_variable_is_not_a_model_variable(slim_variables_tree):
 
 
 def test_slim_variable_device_is_recorded_and_shown(slim_variables_tree):
-    # FACTS SV01
+    # device='/CPU:0' is recorded in its canonical form, /device:CPU:0.
     tree = slim_variables_tree
     assert tree.variable("weights").device == "/device:CPU:0"
     assert tree.variable("model_weights").device == ""
@@ -252,19 +258,19 @@ def test_slim_variable_device_is_recorded_and_shown(slim_variables_tree):
 
 
 def test_regularizer_marks_the_variable_regularized(slim_variables_tree):
-    # FACTS SV02
+    # regularizer= adds a loss to REGULARIZATION_LOSSES, which ScopeTree marks.
     assert [v.name for v in slim_variables_tree.in_collection("regularized")] == ["weights"]
 
 
 def test_untrainable_variable_is_only_global(slim_variables_tree):
-    # FACTS SV07
+    # trainable=False keeps the variable out of trainable_variables only.
     frozen = slim_variables_tree.variable("frozen")
     assert frozen.collections == ("global",)
     assert not frozen.trainable
 
 
 def test_custom_collections_replace_the_global_collection(slim_variables_tree):
-    # FACTS SV08: collections=['mine'] leaves the variable out of 'variables'.
+    # collections=['mine'] replaces the default list, so the variable is not in 'variables'.
     custom = slim_variables_tree.variable("custom")
     assert custom.collections == ("trainable", "mine")
     assert "custom" not in [v.name for v in slim_variables_tree.in_collection("variables")]
@@ -272,7 +278,8 @@ def test_custom_collections_replace_the_global_collection(slim_variables_tree):
 
 
 def test_local_variable_lands_only_in_local_variables(slim_variables_tree):
-    # FACTS SV09/SV10 (works because import kit applies the compat fix)
+    # Works because import kit replaces tf-slim 1.1.0's broken slim.local_variable
+    # (kit/compat.py; tests/test_compat.py checks it is still broken upstream).
     counter = slim_variables_tree.variable("counter")
     assert counter.collections == ("local",)
     assert [v.name for v in slim_variables_tree.in_collection("local_variables")] == ["counter"]
@@ -295,11 +302,12 @@ def test_regularized_variable_used_by_one_layer_is_not_shared():
     assert tree.variable("layer/w").reader_scopes == ("layer",)
 
 
-# --- the clone pattern (seed 000 with tf_slim's resnet_v1_50) ------------------------
+# --- the clone pattern (the TensorNets guide, with tf_slim's resnet_v1_50) -----------
 
 
 def test_clones_share_every_resnet_weight():
-    # FACTS RN06: 108 variables after clone0 and still 108 after clone1.
+    # The guide's clone pattern shares every weight: 108 variables after clone0 and still
+    # 108 after clone1.
     from tf_slim.nets import resnet_v1
 
     counts = []

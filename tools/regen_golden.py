@@ -1,7 +1,8 @@
 """Rebuild the golden scope-tree texts in tests/golden/ from the real code.
 
-The golden files are never typed by hand: this script builds each seed graph, renders it
-with ``kit.render_text`` and writes the result. ``tests/test_tree.py`` rebuilds the same
+The golden files are never typed by hand: this script builds each graph from the articles
+the lessons start from (docs/sources.md), renders it with ``kit.render_text`` and writes
+the result. ``tests/test_tree.py`` rebuilds the same
 graphs with the same recipes and compares the text exactly. After an intended change to
 ``kit/tree.py`` or ``kit/render.py``, run
 
@@ -27,8 +28,12 @@ GOLDEN_DIR = ROOT / "tests" / "golden"
 SHARING_METHODS = ("reopen_by_name", "reuse_variables", "reopen_by_object")
 
 
-def seed000_nest():
-    """Seed 000's nest: name_scope('foo') / variable_scope('goo') / name_scope('hoo')."""
+def tensornets_nest():
+    """The TensorNets guide's nest: name_scope('foo') / variable_scope('goo') / name_scope('hoo').
+
+    Plus a ``tf.Variable`` beside the guide's ``tf.get_variable``: it takes the variable
+    scope's prefix too (``foo/goo/hoo/v``), not only the name scopes as the guide says.
+    """
     with (
         kit.fresh_graph() as graph,
         tf.name_scope("foo"),
@@ -53,7 +58,8 @@ def vgg16():
 
 
 def _conv_relu(inputs, kernel_shape, bias_shape):
-    # Seed 001's layer, with its typo `constant_intializer` corrected (FACTS SH02).
+    # The conv layer of the blog post on name_scope and variable_scope, with its typo
+    # `constant_intializer` corrected (as printed it raises AttributeError; lesson 03 shows it).
     weights = tf.get_variable(
         "weights", kernel_shape, initializer=tf.random_normal_initializer(seed=1)
     )
@@ -69,8 +75,9 @@ def _my_image_filter(input_images):
         return _conv_relu(relu1, [5, 5, 32, 32], [32])
 
 
-def seed001_sharing(method: str):
-    """Seed 001's image filter applied to two images, sharing weights by one of 3 methods."""
+def image_filter_sharing(method: str):
+    """The blog post's ``my_image_filter`` applied to two images, sharing weights by one of
+    its 3 methods."""
     if method not in SHARING_METHODS:
         raise ValueError(f"method must be one of {SHARING_METHODS}; got {method!r}")
     with kit.fresh_graph() as graph:
@@ -96,10 +103,10 @@ def seed001_sharing(method: str):
 
 # file name -> (graph recipe, how to render it)
 GOLDEN: dict[str, tuple[Callable[[], object], ViewOptions]] = {
-    "seed000_nest.txt": (seed000_nest, ViewOptions(view="both")),
+    "tensornets_nest.txt": (tensornets_nest, ViewOptions(view="both")),
     "vgg16_variables.txt": (vgg16, ViewOptions(view="variables")),
-    "seed001_sharing_reuse_variables.txt": (
-        lambda: seed001_sharing("reuse_variables"),
+    "image_filter_sharing_reuse_variables.txt": (
+        lambda: image_filter_sharing("reuse_variables"),
         ViewOptions(view="both"),
     ),
 }
