@@ -12,8 +12,9 @@ from kit import compat
 
 compat.apply_fixes()
 
-from kit.display import show
+from kit.display import show, show_progress
 from kit.render import ViewOptions, render_html, render_text
 from kit.tree import ScopeTree
 
-__all__ = ["ScopeTree", "ViewOptions", "fresh_graph", "render_html", "render_text", "show", "slim", "tf"]
+__all__ = ["ScopeTree", "ViewOptions", "fresh_graph", "render_html", "render_text", "show",
+           "show_progress", "slim", "tf"]

@@ -14,6 +14,7 @@ import io
 import logging
 from dataclasses import dataclass
 
+from kit.render import Displayable
 from kit.tree import ScopeTree
 
 FIGURE_SIZE = (6.4, 3.6)
@@ -83,8 +84,8 @@ def bar_chart_png(counts: dict[str, int], title: str) -> bytes:
     return buffer.getvalue()
 
 
-@dataclass(frozen=True)
-class ParameterChart:
+@dataclass(frozen=True, repr=False)
+class ParameterChart(Displayable):
     """A bar chart that displays as PNG where images render and as a table elsewhere."""
 
     counts: dict[str, int]
@@ -94,18 +95,11 @@ class ParameterChart:
     def png(self) -> bytes:
         return bar_chart_png(self.counts, self.title)
 
-    @property
-    def text(self) -> str:
+    def to_text(self) -> str:
         return parameter_table(self.counts, self.title)
 
-    def __str__(self) -> str:
-        return self.text
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {
-            "image/png": base64.b64encode(self.png).decode("ascii"),
-            "text/plain": self.text,
-        }
+    def _rich_forms(self) -> dict[str, str]:
+        return {"image/png": base64.b64encode(self.png).decode("ascii")}
 
 
 def parameter_chart(tree: ScopeTree, under: str = "", title: str = "") -> ParameterChart:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.errors import clean_message
-from kit.render import format_shape
+from kit.render import Displayable, format_shape
 from kit.tree import ScopeTree, VariableInfo, variable_label
 
 CHECKPOINT_COLLECTION = "checkpoint"
@@ -118,8 +118,8 @@ class RestoreEntry:
         return f"{format_shape(self.checkpoint_shape or ())}: not restored"
 
 
-@dataclass(frozen=True)
-class RestorePlan:
+@dataclass(frozen=True, repr=False)
+class RestorePlan(Displayable):
     """Every pairing between a checkpoint and a var_list, most urgent first."""
 
     entries: tuple[RestoreEntry, ...]
@@ -185,13 +185,6 @@ class RestorePlan:
         ]
         return ScopeTree(variables, [])
 
-    def __str__(self) -> str:
-        return self.to_text()
-
-    __repr__ = __str__
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
 
 

@@ -2,9 +2,10 @@
 
 ``diff_trees(expected, yours)`` pairs variables by name, then explains what is left:
 a uniquified copy (``conv1_1/weights`` next to ``conv1/weights``: sharing is missing),
-a name that gained or lost a name_scope prefix (get_variable vs tf.Variable, FACTS
-NS01/NS04), or the same leaf in another scope. Matched pairs are compared by shape,
-dtype and collections. Every entry carries a reason that names the concept.
+a name that gained or lost a name_scope prefix (tf.get_variable sees only variable
+scopes, tf.Variable every name scope: lesson 01), or the same leaf in another scope.
+Matched pairs are compared by shape, dtype and collections. Every entry carries a reason
+that names the concept.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from kit.render import Displayable, format_shape, plural
 from kit.tree import ScopeTree, VariableInfo
 
 COMPARABLE = ("names", "shapes", "dtypes", "collections", "ops")
@@ -31,8 +33,8 @@ class DiffEntry:
     yours: str = ""
 
 
-@dataclass
-class TreeDiff:
+@dataclass(repr=False)
+class TreeDiff(Displayable):
     """All differences between an expected tree and the learner's."""
 
     entries: list[DiffEntry] = field(default_factory=list)
@@ -61,16 +63,6 @@ class TreeDiff:
 
     def to_html(self) -> str:
         return diff_html(self)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _shape(shape: tuple) -> str:
-    if len(shape) == 1:
-        return f"({'?' if shape[0] is None else shape[0]},)"
-    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
 
 
 def deuniquify(name: str) -> str:
@@ -110,7 +102,7 @@ def _copy_reason(original: str, copy: str) -> str:
     if _leaf_uniquified(copy, original):
         return (
             f"`{original}` exists twice (again as `{copy}`): tf.Variable never shares, it silently "
-            "renames a repeated name (FACTS DUP01). Use tf.get_variable in a scope with "
+            "renames a repeated name (lesson 01 shows it). Use tf.get_variable in a scope with "
             "`reuse=True` or `tf.AUTO_REUSE`."
         )
     return (
@@ -124,7 +116,7 @@ def _explain_misplaced(expected: str, yours: str) -> str:
         return (
             f"`{yours}` where `{expected}` was expected: the name was taken, so TF renamed this "
             "variable. tf.Variable (and get_variable after a tf.Variable of the same name) does "
-            "that silently (FACTS DUP01, DUP02)."
+            "that silently (lessons 01 and 03 show it)."
         )
     if _is_uniquified_copy(yours, expected):
         return (
@@ -137,13 +129,13 @@ def _explain_misplaced(expected: str, yours: str) -> str:
         return (
             f"`{yours}` where `{expected}` was expected: the extra `{prefix}/` comes from a "
             "name_scope. tf.Variable takes every name-scope prefix; tf.get_variable (and slim) "
-            "see only variable scopes (FACTS NS01, NS04)."
+            "see only variable scopes (lesson 01 shows it)."
         )
     if expected.endswith("/" + yours):
         prefix = expected[: -len(yours) - 1]
         return (
             f"`{yours}` where `{expected}` was expected: tf.get_variable ignores "
-            f"name_scope, so `{prefix}/` must be a variable_scope (FACTS NS01, NS05)."
+            f"name_scope, so `{prefix}/` must be a variable_scope (lesson 01 shows it)."
         )
     return (
         f"`{yours}` where `{expected}` was expected: same variable, different scope; "
@@ -166,12 +158,12 @@ def _grouped_prefix_reason(relation: str, prefix: str, count: int, expected: str
         return (
             f"`{prefix}/` is missing from {count} names ({example}): tf.get_variable ignores "
             f"name_scope, so `{prefix}/` must be a variable_scope; open "
-            f"`tf.variable_scope('{prefix}')` around them (FACTS NS01, NS05)."
+            f"`tf.variable_scope('{prefix}')` around them (lesson 01 shows it)."
         )
     return (
         f"{count} names have an extra `{prefix}/` prefix ({example}). If `{prefix}` is a "
         "name_scope, these were made with tf.Variable, which takes every name-scope prefix; "
-        "tf.get_variable and slim see only variable scopes (FACTS NS01, NS04)."
+        "tf.get_variable and slim see only variable scopes (lesson 01 shows it)."
     )
 
 
@@ -226,26 +218,24 @@ def _pair_unmatched(missing: list[VariableInfo], extra: list[VariableInfo]):
     return pairs
 
 
+# Why a variable may be in the wrong collections: (collection, missing or extra, note).
+COLLECTION_REASONS = (
+    ("model", "missing", "slim.model_variable and slim layers add to model_variables"),
+    ("model", "extra", "slim.variable does not add to model_variables, slim.model_variable does"),
+    ("trainable", "extra", "pass trainable=False to keep it out of trainable_variables"),
+    ("trainable", "missing", "trainable=False removed it from trainable_variables"),
+    ("global", "missing", "collections=[...] replaces the global collection"),
+    ("local", "missing", "local variables need collections=[tf.GraphKeys.LOCAL_VARIABLES]"),
+    ("regularized", "missing", "it needs a regularizer (weights_regularizer= or regularizer=)"),
+    ("regularized", "extra", "this variable should not be regularized"),
+)
+
+
 def _collection_reason(name: str, missing: set[str], extra: set[str]) -> str:
-    notes = []
-    if "model" in missing:
-        notes.append("slim.model_variable and slim layers add to model_variables (FACTS SV03, SV05)")
-    if "model" in extra:
-        notes.append("slim.variable does not add to model_variables, slim.model_variable does (SV01)")
-    if "trainable" in extra:
-        notes.append("pass trainable=False to keep it out of trainable_variables (SV07, SV10)")
-    if "trainable" in missing:
-        notes.append("trainable=False removed it from trainable_variables (SV07)")
-    if "global" in missing:
-        notes.append("collections=[...] replaces the global collection (SV08)")
-    if "local" in missing:
-        notes.append("local variables need collections=[tf.GraphKeys.LOCAL_VARIABLES] (SV10)")
-    if "regularized" in missing:
-        notes.append("it needs a regularizer (weights_regularizer= or regularizer=) (SV02)")
-    if "regularized" in extra:
-        notes.append("this variable should not be regularized")
+    differs = {"missing": missing, "extra": extra}
+    notes = [note for collection, how, note in COLLECTION_REASONS if collection in differs[how]]
     detail = "; ".join(notes) if notes else "check the collections= / trainable= arguments"
-    return f"`{name}` is in the wrong collections: {detail}."
+    return f"`{name}` is in the wrong collections: {detail} (lesson 04 shows it)."
 
 
 def diff_trees(
@@ -272,12 +262,12 @@ def diff_trees(
         for exp in missing:
             if exp.name not in paired_expected:
                 entries.append(
-                    DiffEntry("missing", exp.name, f"`{exp.name}` {_shape(exp.shape)} is missing.", exp.name)
+                    DiffEntry("missing", exp.name, f"`{exp.name}` {format_shape(exp.shape)} is missing.", exp.name)
                 )
         for y in extra:
             if y.name not in paired_yours:
                 entries.append(
-                    DiffEntry("extra", y.name, f"`{y.name}` {_shape(y.shape)} is not expected.", yours=y.name)
+                    DiffEntry("extra", y.name, f"`{y.name}` {format_shape(y.shape)} is not expected.", yours=y.name)
                 )
     for name in sorted(set(exp_by_name) & set(your_by_name)):
         exp, y = exp_by_name[name], your_by_name[name]
@@ -286,9 +276,9 @@ def diff_trees(
                 DiffEntry(
                     "shape",
                     name,
-                    f"`{name}` has shape {_shape(y.shape)}; expected {_shape(exp.shape)}.",
-                    _shape(exp.shape),
-                    _shape(y.shape),
+                    f"`{name}` has shape {format_shape(y.shape)}; expected {format_shape(exp.shape)}.",
+                    format_shape(exp.shape),
+                    format_shape(y.shape),
                 )
             )
         if "dtypes" in compare and exp.dtype != y.dtype:
@@ -327,15 +317,15 @@ def _scope_entries(expected: ScopeTree, yours: ScopeTree) -> list[DiffEntry]:
 
 def summary_line(diff: TreeDiff) -> str:
     return (
-        f"Expected {_plural(diff.expected_count, 'variable')}, yours has "
-        f"{_plural(diff.yours_count, 'variable')}; {_plural(len(diff.entries), 'difference')}:"
+        f"Expected {plural(diff.expected_count, 'variable')}, yours has "
+        f"{plural(diff.yours_count, 'variable')}; {plural(len(diff.entries), 'difference')}:"
     )
 
 
 def diff_text(diff: TreeDiff, limit: int = 12) -> str:
     """Plain text: one line per difference, most important first."""
     if diff.empty:
-        return f"Same variables as expected ({_plural(diff.expected_count, 'variable')})."
+        return f"Same variables as expected ({plural(diff.expected_count, 'variable')})."
     ordered = sorted(diff.entries, key=lambda e: (KIND_ORDER.index(e.kind), e.name))
     lines = [summary_line(diff)]
     for entry in ordered[:limit]:

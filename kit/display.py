@@ -12,8 +12,10 @@ shows as that one line, without a traceback through kit's internals.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from kit.render import ViewOptions, render_html, render_text
+from kit.render import Displayable, ViewOptions, render_html, render_text
 from kit.tree import ScopeTree
 
 HOW_TO_GET_A_GRAPH = (
@@ -21,26 +23,18 @@ HOW_TO_GET_A_GRAPH = (
 )
 
 
-class StaticTree:
+class StaticTree(Displayable):
     """A scope tree that displays as HTML where HTML renders and as text elsewhere."""
 
     def __init__(self, tree: ScopeTree, options: ViewOptions):
         self.tree = tree
         self.options = options
 
-    def text(self) -> str:
+    def to_text(self) -> str:
         return render_text(self.tree, self.options)
 
-    def html(self) -> str:
+    def to_html(self) -> str:
         return render_html(self.tree, self.options)
-
-    def __str__(self) -> str:
-        return self.text()
-
-    __repr__ = __str__
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.text(), "text/html": self.html()}
 
 
 def _friendly(error: Exception) -> Exception:
@@ -96,6 +90,19 @@ def widgets_available() -> bool:
     return importlib.util.find_spec("ipywidgets") is not None
 
 
+def live_or_static(make_live: Callable[[], Any], static: Displayable) -> Any:
+    """The live widget where widgets run, else the static view (the same text and HTML)."""
+    return make_live() if widgets_available() else static
+
+
+def with_static_forms(widget_bundle: dict | None, static: Displayable) -> dict | None:
+    """A live widget's MIME bundle with the static view's text and HTML added, so stored
+    outputs, nbval and GitHub read the same as the static view."""
+    if widget_bundle is None:
+        return None
+    return {**widget_bundle, **static._repr_mimebundle_()}
+
+
 def show(graph_or_tree, view: str = "both", depth: int | None = None, fold: bool = True,
          collection: str | None = None, search: str = "", hide_plumbing: bool = True):
     """Show the scope tree of a ``tf.Graph`` (or a ``ScopeTree``).
@@ -111,11 +118,29 @@ def show(graph_or_tree, view: str = "both", depth: int | None = None, fold: bool
         tree = as_scope_tree(graph_or_tree)
     except (TypeError, ValueError) as error:
         raise _friendly(type(error)(str(error))) from None
-    if widgets_available():
+
+    def explorer():
         from kit.widgets import ScopeExplorer
 
         return ScopeExplorer(tree, options)
-    return StaticTree(tree, options)
+
+    return live_or_static(explorer, StaticTree(tree, options))
+
+
+def show_progress(lessons: Iterable[Any] | None = None) -> Any:
+    """The learner's progress: a live panel with a refresh button where widgets run, else
+    a static table (same text). ``lessons`` defaults to the kit's lessons."""
+    from kit import progress
+    from kit.lessons import exercise_lessons
+
+    chosen = tuple(exercise_lessons() if lessons is None else lessons)
+
+    def panel():
+        from kit.progress_widget import ProgressPanel
+
+        return ProgressPanel(chosen)
+
+    return live_or_static(panel, progress.ProgressTable(progress.summary(chosen)))
 
 
 def register_tree_display() -> bool:

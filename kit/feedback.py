@@ -13,6 +13,7 @@ from enum import Enum
 
 from kit import diff as tree_diff
 from kit import errors
+from kit.render import Displayable, code_html
 
 
 class Outcome(str, Enum):
@@ -36,15 +37,8 @@ OUTCOME_COLOURS = {
 }
 
 
-def code_html(text: str) -> str:
-    """Escape ``text``; `backticked` parts become <code>, newlines <br>."""
-    parts = html.escape(text).split("`")
-    joined = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
-    return joined.replace("\n", "<br>")
-
-
-@dataclass
-class Feedback:
+@dataclass(repr=False)
+class Feedback(Displayable):
     """The result of ``check()``: an outcome, a message naming the concept, optional details."""
 
     outcome: Outcome
@@ -63,6 +57,9 @@ class Feedback:
 
     @property
     def text(self) -> str:
+        return self.to_text()
+
+    def to_text(self) -> str:
         parts = [f"{self.outcome.label}: {self.message}"]
         if self.diff is not None and not self.diff.empty:
             parts.append(self.diff.to_text())
@@ -85,37 +82,19 @@ class Feedback:
             f"style='border-left:4px solid {colour};padding:0.3em 0.8em'>{''.join(body)}</div>"
         )
 
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.text, "text/html": self.to_html()}
 
 
-@dataclass
-class Message:
+@dataclass(repr=False)
+class Message(Displayable):
     """A hint, a solution or a usage note: text/plain first, HTML second."""
 
     kind: str
     text: str
     code: str = ""
 
-    @property
-    def full_text(self) -> str:
+    def to_text(self) -> str:
         return f"{self.text}\n\n{self.code}" if self.code else self.text
 
     def to_html(self) -> str:
         code = f"<pre><code>{html.escape(self.code)}</code></pre>" if self.code else ""
         return f"<div class='scopekit-{self.kind}'>{code_html(self.text)}{code}</div>"
-
-    def __str__(self) -> str:
-        return self.full_text
-
-    def __repr__(self) -> str:
-        return self.full_text
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.full_text, "text/html": self.to_html()}

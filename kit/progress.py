@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import importlib.util
 import json
 import os
 import tempfile
@@ -35,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from kit.render import Displayable
 
 try:
     import fcntl
@@ -221,45 +222,18 @@ def summary_html(rows: Iterable[LessonProgress]) -> str:
     )
 
 
-class ProgressTable:
-    """The progress table as a display object: HTML where it renders, text elsewhere."""
+class ProgressTable(Displayable):
+    """The progress table as a display object: HTML where it renders, text elsewhere.
+    ``kit.show_progress()`` shows it (or the live panel where widgets run)."""
 
     def __init__(self, rows: Iterable[LessonProgress]):
         self.rows = list(rows)
 
-    def __str__(self) -> str:
+    def to_text(self) -> str:
         return summary_text(self.rows)
 
-    __repr__ = __str__
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": summary_text(self.rows), "text/html": summary_html(self.rows)}
-
-
-def show(lessons: Iterable[Any] | None = None):
-    """The learner's progress: a live panel with a refresh button where widgets run,
-    else a static table (same text). ``lessons`` defaults to the kit's lessons."""
-    if lessons is None:
-        from kit.lessons import exercise_lessons
-
-        lessons = exercise_lessons()
-    lessons = tuple(lessons)
-    if _widgets_available():
-        from kit.progress_widget import ProgressPanel
-
-        return ProgressPanel(lessons)
-    return ProgressTable(summary(lessons))
-
-
-def _widgets_available() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
-        return False
-    return importlib.util.find_spec("ipywidgets") is not None
+    def to_html(self) -> str:
+        return summary_html(self.rows)
 
 
 def _short_time(stamp: str | None) -> str:
@@ -442,3 +416,10 @@ def _warn_once(kind: str, message: str) -> None:
         return
     _warned.add(kind)
     warnings.warn(message, ProgressWarning, stacklevel=3)
+
+
+if __name__ == "__main__":
+    # python -m kit.progress report FILES_OR_DIRS... : the instructor's class report.
+    from kit.progress_report import main
+
+    raise SystemExit(main())

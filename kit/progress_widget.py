@@ -11,7 +11,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kit.progress import summary, summary_html, summary_text
+from kit.display import with_static_forms
+from kit.progress import ProgressTable, summary, summary_html
 
 
 class ProgressPanel(widgets.VBox):
@@ -34,9 +35,4 @@ class ProgressPanel(widgets.VBox):
 
     def _repr_mimebundle_(self, **kwargs) -> dict | None:
         """The live panel where a front end runs it; the same table as text and HTML."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        bundle["text/plain"] = summary_text(self.rows)
-        bundle["text/html"] = summary_html(self.rows)
-        return bundle
+        return with_static_forms(super()._repr_mimebundle_(**kwargs), ProgressTable(self.rows))

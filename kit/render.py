@@ -15,6 +15,62 @@ from kit.tree import OpInfo, ScopeNode, ScopeTree, VariableInfo
 VIEWS = ("variables", "ops", "both")
 
 
+class Displayable:
+    """One display protocol: ``to_text()`` and ``to_html()`` give ``str()``, ``repr()`` and
+    the notebook's MIME bundle. Text comes first (terminals, nbval and GitHub read it), a
+    richer form second; ``_rich_forms`` may offer another one (a chart's PNG)."""
+
+    def to_text(self) -> str:
+        raise NotImplementedError
+
+    def to_html(self) -> str:
+        return f"<pre>{html.escape(self.to_text())}</pre>"
+
+    def _rich_forms(self) -> dict[str, str]:
+        return {"text/html": self.to_html()}
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/plain": self.to_text(), **self._rich_forms()}
+
+
+def code_html(text: str) -> str:
+    """Escape ``text``; `backticked` parts become <code>, newlines <br>."""
+    parts = html.escape(text).split("`")
+    joined = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return joined.replace("\n", "<br>")
+
+
+def html_table(rows: list[list[str]]) -> str:
+    """Rows of cells as an HTML table, the first row as its header."""
+    header, *body = rows
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in body
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
+
+
+def text_table(rows: list[list[str]], align: str = "", rule_after_header: bool = False) -> list[str]:
+    """Rows of cells as aligned text lines: ``align`` has one letter per column, "l" or "r"
+    (missing letters mean "l"); trailing spaces are dropped."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(row: list[str]) -> str:
+        cells = [cell.rjust(w) if align[i:i + 1] == "r" else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        return "  ".join(cells).rstrip()
+    lines = [line(row) for row in rows]
+    if rule_after_header:
+        lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
 @dataclass(frozen=True)
 class ViewOptions:
     """What to show: which half, how deep, folded or not, filtered how."""

@@ -13,6 +13,8 @@ import html
 from dataclasses import dataclass
 from itertools import product
 
+from kit.render import Displayable, html_table, text_table
+
 # The reuse modes a learner meets, as they are written in code.
 REUSE_MODES = ("None", "False", "True", "tf.AUTO_REUSE", "scope.reuse_variables()")
 
@@ -117,7 +119,7 @@ def all_cases() -> list[ReuseCase]:
     ]
 
 
-class ReuseTable:
+class ReuseTable(Displayable):
     """All combinations in one table: rows = (mode, exists), columns = request.
 
     Errors are long, so cells name them by a short key (E1, E2...) spelled out below
@@ -149,33 +151,18 @@ class ReuseTable:
     def legend(self) -> list[str]:
         return [f"{key}: {error}" for error, key in self.error_keys.items()]
 
-    def text(self) -> str:
-        rows = self.rows()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+    def to_text(self) -> str:
         intro = f"Scope s, existing variable: {EXISTING_CALL} (float32). Cells: what TF did."
+        lines = text_table(self.rows(), rule_after_header=True)
         return "\n".join([intro, *lines, "", *self.legend()])
 
-    def html(self) -> str:
-        header, *body = self.rows()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
-        trs = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body
-        )
+    def to_html(self) -> str:
         legend = "".join(f"<li><code>{html.escape(item)}</code></li>" for item in self.legend())
         intro = html.escape(f"Scope s, existing variable: {EXISTING_CALL} (float32).")
         return (
-            f'<div class="scopekit-reuse-table"><p>{intro}</p>'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table>"
+            f'<div class="scopekit-reuse-table"><p>{intro}</p>{html_table(self.rows())}'
             f'<ul style="list-style:none;padding-left:0">{legend}</ul></div>'
         )
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.text(), "text/html": self.html()}
 
 
 def reuse_table() -> ReuseTable:
@@ -204,7 +191,7 @@ def effective_reuse(outer: str, inner: str) -> str:
     return "tf.AUTO_REUSE" if reuse is tf.AUTO_REUSE else str(reuse)
 
 
-class InheritanceTable:
+class InheritanceTable(Displayable):
     """Rows: the outer scope's reuse; columns: the inner scope's; cells: what applies."""
 
     def __init__(self, cells: dict[tuple[str, str], str]):
@@ -217,29 +204,13 @@ class InheritanceTable:
             for outer in NESTED_MODES
         ]
 
-    def text(self) -> str:
-        rows = self.rows()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+    def to_text(self) -> str:
+        lines = text_table(self.rows(), rule_after_header=True)
         return "tf.get_variable_scope().reuse inside the inner scope\n" + "\n".join(lines)
 
-    def html(self) -> str:
-        header, *body = self.rows()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
-        trs = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body
-        )
-        return (
-            "<div><p>tf.get_variable_scope().reuse inside the inner scope</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table></div>"
-        )
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.text(), "text/html": self.html()}
+    def to_html(self) -> str:
+        return ("<div><p>tf.get_variable_scope().reuse inside the inner scope</p>"
+                f"{html_table(self.rows())}</div>")
 
 
 def inheritance_table() -> InheritanceTable:

@@ -69,7 +69,7 @@ class ReuseExplorer:
         return widgets.VBox([mode, exists, request, result])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": self.table.text(), "text/html": self.table.html()}
+        bundle = self.table._repr_mimebundle_()
         try:
             if self._box is None:
                 self._box = self._build()

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from kit.render import VIEWS, ViewOptions, render_html, render_text
+from kit.display import StaticTree, with_static_forms
+from kit.render import VIEWS, ViewOptions
 from kit.tree import COLLECTION_NAMES, REGULARIZED, ScopeTree
 
 ALL_VARIABLES = "all variables"
@@ -140,20 +141,22 @@ class ScopeExplorer(widgets.VBox):
             hide_plumbing=self.plumbing_control.value,
         )
 
-    def text(self) -> str:
-        """What the explorer shows, as plain text."""
-        return render_text(self.tree, self.options)
+    def static(self) -> StaticTree:
+        """What the explorer shows now, as a static view (text and HTML)."""
+        return StaticTree(self.tree, self.options)
 
-    def html(self) -> str:
-        """What the explorer shows, as static HTML."""
-        return render_html(self.tree, self.options)
+    def to_text(self) -> str:
+        return self.static().to_text()
+
+    def to_html(self) -> str:
+        return self.static().to_html()
 
     def _refresh(self, change=None) -> None:
         view = self.view_control.value
         self.collection_control.disabled = view == "ops"
         self.plumbing_control.disabled = view == "variables"
         # The widget's HTML area sets a tall line height for one-line labels; undo it.
-        self.tree_output.value = f'<div style="line-height:1.45">{self.html()}</div>'
+        self.tree_output.value = f'<div style="line-height:1.45">{self.to_html()}</div>'
 
     # Choices are plain strings: a Dropdown whose value is None shows as empty.
     def _collection_choices(self, requested: str | None) -> list[str]:
@@ -171,12 +174,7 @@ class ScopeExplorer(widgets.VBox):
 
     def _repr_mimebundle_(self, **kwargs) -> dict | None:
         """The live widget where a front end runs it; text and HTML everywhere else."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        bundle["text/plain"] = self.text()
-        bundle["text/html"] = self.html()
-        return bundle
+        return with_static_forms(super()._repr_mimebundle_(**kwargs), self.static())
 
 
 def _short_collection(name: str | None) -> str | None:

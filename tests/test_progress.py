@@ -425,8 +425,11 @@ def test_table_html_links_lessons_and_escapes_titles(progress, store):
     assert "Reuse &amp; &lt;share&gt;" in html
 
 
-def test_show_outside_a_kernel_is_a_static_table_with_text_and_html(progress, store):
-    shown = progress.show(sample_lessons())
+def test_show_outside_a_kernel_is_a_static_table_with_text_and_html(store):
+    from kit import progress
+    from kit.display import show_progress
+
+    shown = show_progress(sample_lessons())
     bundle = shown._repr_mimebundle_()
     assert bundle["text/plain"] == str(shown) == progress.summary_text(
         progress.summary(sample_lessons()))

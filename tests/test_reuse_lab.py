@@ -106,7 +106,7 @@ def test_unknown_mode_or_request_is_rejected():
 
 
 def test_table_lists_every_combination_and_spells_out_each_error(table):
-    text = table.text()
+    text = table.to_text()
     rows = [line for line in text.splitlines() if line.split("  ")[0].strip() in
             reuse_lab.REUSE_MODES]
     assert len(rows) == len(reuse_lab.REUSE_MODES) * 2
@@ -114,7 +114,7 @@ def test_table_lists_every_combination_and_spells_out_each_error(table):
     assert f"E2: {ALREADY_EXISTS}" in text
     assert f"E3: {DOES_NOT_EXIST}" in text
     assert text.count("\nE") == 5
-    assert "<table>" in table.html() and "already exists" in table.html()
+    assert "<table>" in table.to_html() and "already exists" in table.to_html()
 
 
 def test_nested_scope_cannot_switch_reuse_off():
@@ -132,7 +132,7 @@ def test_auto_reuse_inheritance_rules():
 def test_inheritance_table_has_sixteen_cells():
     table = reuse_lab.inheritance_table()
     assert len(table.cells) == 16
-    assert "reuse=tf.AUTO_REUSE" in table.text()
+    assert "reuse=tf.AUTO_REUSE" in table.to_text()
 
 
 def test_reuse_lab_never_imports_ipywidgets():
@@ -155,8 +155,8 @@ def test_explorer_text_fallback_is_the_full_table(table):
     from kit.reuse_widget import ReuseExplorer
 
     bundle = ReuseExplorer(table)._repr_mimebundle_()
-    assert bundle["text/plain"] == table.text()
-    assert bundle["text/html"] == table.html()
+    assert bundle["text/plain"] == table.to_text()
+    assert bundle["text/html"] == table.to_html()
 
 
 def test_explorer_panel_shows_the_code_and_the_error_tf_raised():

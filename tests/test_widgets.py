@@ -16,7 +16,7 @@ from kit.tree import ScopeTree
 from kit.widgets import ScopeExplorer, collections_present
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-# pytest resets warning filters per test; kit silences this one at import (FACTS WN05).
+# pytest resets warning filters per test; kit silences this one at import (kit/quiet_tf.py).
 pytestmark = pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated")
 
 
@@ -66,7 +66,7 @@ def test_switching_view_changes_which_halves_are_shown(explorer):
     assert re.findall(r'data-half="(\w+)"', explorer.tree_output.value) == ["variables", "ops"]
     explorer.view_control.value = "ops"
     assert re.findall(r'data-half="(\w+)"', explorer.tree_output.value) == ["ops"]
-    assert explorer.text().startswith("Ops by name scope")
+    assert explorer.to_text().startswith("Ops by name scope")
     explorer.view_control.value = "variables"
     assert re.findall(r'data-half="(\w+)"', explorer.tree_output.value) == ["variables"]
 
@@ -101,7 +101,7 @@ def test_search_keeps_only_matching_names(explorer):
     explorer.search_control.value = "BIASES"
     names = shown_names(explorer)
     assert names and all("biases" in name for name in names)
-    assert "matching 'BIASES'" in explorer.text()
+    assert "matching 'BIASES'" in explorer.to_text()
 
 
 def test_depth_opens_only_that_many_levels(explorer):
@@ -117,7 +117,7 @@ def test_fold_toggle_groups_and_ungroups_numbered_runs(explorer):
     assert "conv3_1..3" in explorer.tree_output.value
     explorer.fold_control.value = False
     assert "conv3_1..3" not in explorer.tree_output.value
-    assert "conv3_1..3" not in explorer.text()
+    assert "conv3_1..3" not in explorer.to_text()
 
 
 def test_plumbing_toggle_shows_initializer_ops(explorer):
@@ -189,7 +189,7 @@ def test_show_gives_the_explorer_where_widgets_run(tree, monkeypatch):
 
 def test_show_reads_a_graph_like_its_tree():
     graph = build_towers_graph()
-    assert show(graph).text() == render_text(ScopeTree.from_graph(graph))
+    assert show(graph).to_text() == render_text(ScopeTree.from_graph(graph))
 
 
 @pytest.mark.parametrize(
