@@ -55,9 +55,9 @@ def as_scope_tree(graph_or_tree) -> ScopeTree:
     """The ``ScopeTree`` of a ``tf.Graph`` (a ``ScopeTree`` passes through), or a TypeError."""
     if isinstance(graph_or_tree, ScopeTree):
         return graph_or_tree
-    import tensorflow as tf
+    import tensorflow as tf2
 
-    if isinstance(graph_or_tree, tf.Graph):
+    if isinstance(graph_or_tree, tf2.Graph):
         return ScopeTree.from_graph(graph_or_tree)
     if type(graph_or_tree).__name__ == "EagerTensor":
         raise TypeError(
@@ -68,7 +68,7 @@ def as_scope_tree(graph_or_tree) -> ScopeTree:
         owner = getattr(graph_or_tree, "graph", None)
     except (AttributeError, RuntimeError, ValueError):
         owner = None
-    if isinstance(owner, tf.Graph):
+    if isinstance(owner, tf2.Graph):
         raise TypeError(
             f"kit.show shows a whole graph, not {_describe(graph_or_tree)}: "
             "pass its graph, `kit.show(x.graph)`, or the `g` from `with kit.fresh_graph() as g:`."

@@ -85,8 +85,8 @@ def fresh_graph() -> Iterator:
     Variables, name-scope counters and the root scope's reuse flag all belong to a
     graph; a new graph forgets what earlier cells (or earlier runs of this cell) built.
     """
-    import tensorflow as tf
+    import tensorflow as tf2
 
-    graph = tf.Graph()
+    graph = tf2.Graph()
     with graph.as_default():
         yield graph

@@ -25,9 +25,9 @@ def test_lesson_has_at_least_four_exercises_of_three_kinds():
 
 
 def test_predict_answers_are_what_tf_does():
-    assert lesson.q1.expected == "image_filters/conv2_1/Relu:0"  # SH04
-    assert lesson.q4.expected == "creates"  # TF2-04
-    assert lesson.clone_collection_sizes() == {  # RN12, RN13
+    assert lesson.q1.expected == "image_filters/conv2_1/Relu:0"  # method 2 stays in one name scope
+    assert lesson.q4.expected == "creates"  # eagerly there is no variable store
+    assert lesson.clone_collection_sizes() == {  # losses once, update ops per clone
         "variables": 267,
         "regularization_losses": 54,
         "update_ops": 212,
@@ -38,14 +38,14 @@ def test_predict_answers_are_what_tf_does():
     ("exercise", "answer", "reason"),
     [
         (lesson.q1, "image_filters_1/conv2/Relu:0", "That is methods 1 and 3"),
-        (lesson.q1, "image_filters/conv2/Relu_1:0", "so the new one is 'conv2_1'"),
+        (lesson.q1, "image_filters/conv2/Relu_1:0", "opens a new name scope every time"),
         (lesson.q1, "image_filters/conv2/Relu:0", "That is the FIRST call's output"),
         (lesson.q4, "raises", "In a graph it would raise 'already exists'"),
-        (lesson.q4, "reuses", "get_variable makes a brand-new variable"),
-        (lesson.q5, 106, "106 is one clone's worth"),
+        (lesson.q4, "reuses", "Is there such a store while TF executes eagerly?"),
+        (lesson.q5, 106, "106 is clone0's count alone"),
         (lesson.q5, "53", "each layer adds two update ops"),
-        (lesson.q6, 108, "not each time it is read"),
-        (lesson.q6, 53, "53 convs in the body + 1 for the logits"),
+        (lesson.q6, 108, "a second loss for every weight"),
+        (lesson.q6, 53, "The logits layer is a regularized conv too"),
     ],
 )
 def test_typical_wrong_prediction_is_incorrect_with_its_reason(exercise, answer, reason):
@@ -132,10 +132,10 @@ def test_tower_with_untrainable_biases_is_incorrect_for_its_collections():
     assert "wrong collections" in feedback.text
 
 
-# --- the seed helpers the lesson relies on ----------------------------------------------
+# --- the blog post's helpers the lesson relies on ------------------------------------------
 
 
-def test_seed_filter_shares_four_variables_between_two_towers():
+def test_blog_filter_shares_four_variables_between_two_towers():
     with kit.fresh_graph() as graph:
         image1 = kit.tf.placeholder(kit.tf.float32, lesson.IMAGE_SHAPE)
         image2 = kit.tf.placeholder(kit.tf.float32, lesson.IMAGE_SHAPE)
@@ -144,6 +144,6 @@ def test_seed_filter_shares_four_variables_between_two_towers():
         with kit.tf.variable_scope("image_filters", reuse=kit.tf.AUTO_REUSE):
             lesson.my_image_filter(image2)
         tree = kit.ScopeTree.from_graph(graph)
-    assert len(tree.variables) == 4  # SH03
+    assert len(tree.variables) == 4  # method 1: one set of variables
     assert all(v.reader_scopes[-1].startswith("image_filters_1/") for v in tree.variables)
     assert len(tree.shared_variables()) == 4

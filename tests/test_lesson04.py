@@ -40,6 +40,28 @@ def test_expected_answers_come_from_tensorflow():
     assert lesson04.device_with_empty_string() == "/device:GPU:0"
 
 
+def test_scope_filters_match_at_the_start_but_filter_variables_searches_anywhere():
+    """What the lesson's summary says about the restore filters, on TF 2.21 + tf-slim 1.1.0."""
+    with kit.fresh_graph():
+        for name in ("conv1/weights", "conv10/weights", "tower/conv1/weights"):
+            slim.model_variable(name, shape=[1])
+        every = slim.get_model_variables()
+
+        def names(variables):
+            return [v.op.name for v in variables]
+
+        at_start = ["conv1/weights", "conv10/weights"]
+        assert names(tf.get_collection(tf.GraphKeys.MODEL_VARIABLES, scope="conv1")) == at_start
+        assert names(slim.get_variables(scope="conv1")) == at_start
+        assert names(slim.get_variables_to_restore(include=["conv1"])) == at_start
+        assert names(slim.filter_variables(every, include_patterns=["conv1"])) == at_start + [
+            "tower/conv1/weights"
+        ]
+        assert names(slim.filter_variables(every, include_patterns=["conv1"], reg_search=False)) == at_start
+        assert names(slim.get_variables(scope="conv1/")) == ["conv1/weights"]
+        assert slim.get_variables(scope="conv1/weights$") == []  # the name ends in ':0'
+
+
 def test_model_variables_in_another_order_still_count():
     feedback = lesson04.q1.check(["conv1/biases", "scale", "conv1/weights"])
     assert feedback.outcome is Outcome.CORRECT
@@ -51,10 +73,10 @@ def test_model_variables_in_another_order_still_count():
         (lesson04.q1, ["scale"], "slim layers create model variables too"),
         (lesson04.q1, ["step_size", "scale", "conv1/weights", "conv1/biases"], "regular variable"),
         (lesson04.q1, ["scale", "conv1/weights", "conv1/biases", "offset"], "tf.get_variable knows nothing"),
-        (lesson04.q3, ["kept", "mine"], "replaces the default list"),
+        (lesson04.q3, ["kept", "mine"], "it takes that list's place"),
         (lesson04.q3, [], "'kept' uses the default collections"),
         (lesson04.q6, ["conv1/weights"], "matched as a prefix"),
-        (lesson04.q6, ["conv1/weights", "conv1_1/weights"], "conv10/weights also starts"),
+        (lesson04.q6, ["conv1/weights", "conv1_1/weights"], "You caught one of the look-alikes"),
         (lesson04.q5, "", "does not clear the placement"),
         (lesson04.q5, "/device:CPU:0", "Nothing asked for the CPU"),
     ],

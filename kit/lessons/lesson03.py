@@ -1,8 +1,10 @@
-"""Lesson 03 exercises: sharing weights between towers (seed 001) and clones (seed 000).
+"""Lesson 03 exercises: sharing weights between towers and between clones.
 
-Predict answers are computed by building the graphs they ask about: seed 001's image
-filter, eager-mode get_variable, and two ResNet-50 clones with batch norm (FACTS
-SH01-SH07, DUP02, TF2-04, RN01-RN13).
+The towers are the image filter of the Chinese blog post on name_scope and variable_scope
+(after the TF1 guide "Sharing Variables"); the clones are the TensorNets guide's pattern,
+built with tf-slim's ResNet-50. Predict answers are computed by building the graphs they
+ask about: the image filter, eager-mode get_variable, and two ResNet-50 clones with batch
+norm.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from kit.quiet_tf import fresh_graph, import_tensorflow
 
 tf, slim = import_tensorflow()
 
-IMAGE_SHAPE = [1, 16, 16, 32]  # seed 001's kernels are [5, 5, 32, 32]: 32 input channels
+IMAGE_SHAPE = [1, 16, 16, 32]  # the blog's kernels are [5, 5, 32, 32]: 32 input channels
 
 
 def conv_relu(inputs, kernel_shape, bias_shape):
-    """Seed 001's conv layer, with its `constant_intializer` typo fixed (FACTS SH02)."""
+    """The blog post's conv layer, with its `constant_intializer` typo fixed."""
     weights = tf.get_variable("weights", kernel_shape, initializer=tf.random_normal_initializer())
     biases = tf.get_variable("biases", bias_shape, initializer=tf.constant_initializer(0.0))
     conv = tf.nn.conv2d(inputs, weights, strides=[1, 1, 1, 1], padding="SAME")
@@ -26,7 +28,7 @@ def conv_relu(inputs, kernel_shape, bias_shape):
 
 
 def my_image_filter(input_images):
-    """Seed 001's two-layer filter: variables conv1/{weights,biases}, conv2/{weights,biases}."""
+    """The blog post's two-layer filter: variables conv1/{weights,biases}, conv2/{weights,biases}."""
     with tf.variable_scope("conv1"):
         relu1 = conv_relu(input_images, [5, 5, 32, 32], [32])
     with tf.variable_scope("conv2"):
@@ -34,7 +36,7 @@ def my_image_filter(input_images):
 
 
 def method2_second_output() -> str:
-    """Seed 001 method 2 (scope.reuse_variables()): the name of the second result."""
+    """The blog post's method 2 (scope.reuse_variables()): the name of the second result."""
     with fresh_graph():
         image1 = tf.placeholder(tf.float32, IMAGE_SHAPE, name="image1")
         image2 = tf.placeholder(tf.float32, IMAGE_SHAPE, name="image2")
@@ -45,7 +47,7 @@ def method2_second_output() -> str:
 
 
 def eager_second_get_variable() -> str:
-    """In eager mode, what a second default-reuse get_variable('w') does (FACTS TF2-04)."""
+    """In eager mode, what a second default-reuse get_variable('w') does."""
     from tensorflow.python.eager import context
 
     with context.eager_mode():
@@ -86,7 +88,7 @@ q1 = PredictExercise(
     explanation=(
         "scope.reuse_variables() keeps you inside the same with-block, so the second call "
         "stays in name scope 'image_filters/'; only the inner variable_scope('conv2') "
-        "opens a new name scope there, 'conv2_1' (FACTS SH04)."
+        "opens a new name scope there, 'conv2_1', because 'conv2' is taken."
     ),
     wrong_answers={
         "image_filters_1/conv2/Relu:0": (
@@ -94,8 +96,9 @@ q1 = PredictExercise(
             "scope 'image_filters_1'). Method 2 never leaves 'image_filters'."
         ),
         "image_filters/conv2/Relu_1:0": (
-            "variable_scope('conv2') opens a name scope every time it is entered, and "
-            "'conv2' is taken, so the new one is 'conv2_1'; the Relu inside it is the first."
+            "Relu_1 would mean both Relus sit in one name scope. But variable_scope('conv2') "
+            "opens a new name scope every time it is entered, and when 'conv2' is taken the "
+            "new one gets another name: which?"
         ),
         "image_filters/conv2/Relu:0": (
             "That is the FIRST call's output. Op names are never shared: the second call "
@@ -109,7 +112,12 @@ q1 = PredictExercise(
         ),
         (
             "Entering variable_scope('conv2') a second time in the same name scope "
-            "opens a uniquified name scope."
+            "opens a new name scope, and a name scope whose name is taken gets a "
+            "numbered suffix."
+        ),
+        (
+            "Method 2 never leaves name scope 'image_filters/', and in it the second "
+            "'conv2' name scope becomes 'conv2_1'; the Relu in it is the first there."
         ),
     ],
     solution_code='q1_answer = "image_filters/conv2_1/Relu:0"',
@@ -162,12 +170,23 @@ q2 = BuildExercise(
     extra_checks=[_towers_not_shared, _missing_outer_scope],
     explanation=(
         "With reuse=tf.AUTO_REUSE inside the function, the first call creates the 4 "
-        "variables and every later call reuses them: no caller has to remember reuse=True "
-        "(FACTS RU03, SH03)."
+        "variables and every later call reuses them: no caller has to remember reuse=True."
     ),
     hints=[
-        "The check calls image_filter twice; the 4 variables must exist once.",
-        "Put both conv layers inside variable_scope('image_filters', reuse=tf.AUTO_REUSE).",
+        (
+            "The check calls image_filter twice and wants the 4 variables to exist once: "
+            "which reuse mode creates a variable when it is missing and returns it when it "
+            "exists (lesson 02)?"
+        ),
+        (
+            "Open one outer variable scope, 'image_filters', inside the function with that "
+            "mode, and make the four variables with tf.get_variable in scopes conv1 and "
+            "conv2, as conv_relu does."
+        ),
+        (
+            'The body starts with `with tf.variable_scope("image_filters", '
+            'reuse=tf.AUTO_REUSE):` and holds the two layers of my_image_filter.'
+        ),
     ],
 )
 
@@ -196,7 +215,7 @@ def _biases_still_copied(expected_tree, learner_tree, run) -> str | None:
         return (
             f"there are {len(biases)} bias variables ({', '.join(biases)}): tf.Variable "
             "ignores reuse and makes a new one per call. Create the biases with "
-            "tf.get_variable so AUTO_REUSE can share them (FACTS DUP02)."
+            "tf.get_variable so AUTO_REUSE can share them."
         )
     return None
 
@@ -214,11 +233,21 @@ q3 = FixExercise(
     extra_checks=[_biases_still_copied],
     explanation=(
         "Only tf.get_variable looks at reuse. A tf.Variable in a reusing scope is created "
-        "again on every call, silently, under a new name scope (FACTS DUP01, DUP02)."
+        "again on every call, silently, under a new name scope."
     ),
     hints=[
-        "Which of the two variables honours reuse=tf.AUTO_REUSE?",
-        "Make the biases with get_variable('biases', [8], initializer=tf.zeros_initializer()).",
+        (
+            "Only one of the two ways of making a variable looks at the reuse mode; the "
+            "other makes a new variable on every call (section 4)."
+        ),
+        (
+            "The weights are made the right way. Make the biases the same way: same name, "
+            "shape [8], and a zeros initializer instead of tf.zeros([8])."
+        ),
+        (
+            'Replace the biases line with `biases = tf.get_variable("biases", [8], '
+            'initializer=tf.zeros_initializer())`.'
+        ),
     ],
 )
 
@@ -231,22 +260,27 @@ q4 = PredictExercise(
     explanation=(
         "Without a graph there is no variable store: in eager mode tf.compat.v1.get_variable "
         "makes a new variable on every call and never complains, so nothing is shared "
-        "(FACTS TF2-04). Build inside kit.fresh_graph() (or tf.Graph().as_default())."
+        "Build inside kit.fresh_graph() (or tf.Graph().as_default())."
     ),
     wrong_answers={
         "raises": (
-            "In a graph it would raise 'already exists'. Eagerly there is no variable "
-            "store to check against, so nothing fails."
+            "In a graph it would raise 'already exists'. But this runs eagerly: what does "
+            "get_variable check a name against, and is it there without a graph?"
         ),
         "reuses": (
-            "Eagerly there is no variable store to find 'foo/w' in; get_variable makes a "
-            "brand-new variable with the same name."
+            "Reusing means finding 'foo/w' in the graph's variable store, the one that "
+            "remembers what get_variable made. Is there such a store while TF executes "
+            "eagerly?"
         ),
     },
     also_correct=("create",),
     hints=[
         "Sharing works by looking names up in the graph's variable store.",
-        "Is there a graph while TF executes eagerly?",
+        "Is there a graph, and so a variable store, while TF executes eagerly?",
+        (
+            "With no store, get_variable cannot find the first 'foo/w', and it has nothing "
+            "to compare a name with either."
+        ),
     ],
     solution_code='q4_answer = "creates"',
 )
@@ -260,12 +294,12 @@ q5 = PredictExercise(
     explanation=(
         "Each of ResNet-50's 53 batch-norm layers adds 2 update ops (moving mean and "
         "variance) every time it runs with is_training=True, so each clone adds 106: 212 in "
-        "all. Each clone must update the statistics of the data it saw (FACTS RN13)."
+        "all. Each clone must update the statistics of the data it saw."
     ),
     wrong_answers={
         106: (
-            "106 is one clone's worth. Update ops are ops, not variables: clone1 shares the "
-            "moving averages but adds its own ops to update them."
+            "106 is clone0's count alone. Update ops are ops, not variables: does sharing "
+            "the moving-average variables also share the ops that update them?"
         ),
         53: (
             "53 is the number of batch-norm layers, but each layer adds two update ops: one "
@@ -274,8 +308,12 @@ q5 = PredictExercise(
         0: "resnet_v1_50 trains by default (is_training=True), so batch norm adds update ops.",
     },
     hints=[
-        "After clone0 alone there are 106 update ops. Does clone1 add ops or reuse them?",
-        "Variables are shared between clones; ops never are.",
+        "Reuse shares variables. Are update ops variables, or ops?",
+        (
+            "Batch norm adds its update ops each time it runs in training mode, even when "
+            "it reuses its moving-average variables. Does clone1 run batch norm?"
+        ),
+        "clone1 runs the same 53 batch-norm layers as clone0: 2 update ops each, again.",
     ],
     solution_code="q5_answer = 212",
 )
@@ -288,23 +326,33 @@ q6 = PredictExercise(
     expected=lambda: clone_collection_sizes()["regularization_losses"],
     explanation=(
         "A regularizer runs when its variable is CREATED. clone0 creates all 54 weight "
-        "matrices (53 convs + logits) and their losses; clone1 only reuses, so it adds "
-        "none. That is why slim's model_deploy takes regularization from the first clone "
-        "(FACTS RN13)."
+        "tensors (53 convs + logits) and their losses; clone1 only reuses, so it adds "
+        "none. That is why the TF-Slim image models' model_deploy takes regularization "
+        "losses from the first clone only."
     ),
     wrong_answers={
         108: (
-            "Regularization losses are added when a variable is created, not each time it "
-            "is read. clone1 reuses every weight, so it adds none."
+            "108 would mean clone1 made a second loss for every weight. Is a regularization "
+            "loss made each time a weight is read, or once, when it is made?"
         ),
         53: (
-            "The logits layer is a regularized conv too: 53 convs in the body + 1 for the "
-            "logits."
+            "53 counts only the convolutions in the body. The logits layer is a "
+            "regularized conv too; and think about what clone1 adds."
         ),
     },
     hints=[
-        "After clone0 there are 54 regularization losses.",
-        "When does get_variable call the regularizer: on create or on every reuse?",
+        (
+            "A regularization loss belongs to a variable: get_variable calls the variable's "
+            "regularizer at one moment of its life."
+        ),
+        (
+            "get_variable calls the regularizer when it creates a variable, not when it "
+            "hands back an existing one. Which clone creates variables?"
+        ),
+        (
+            "clone0 creates every weight (53 convs and the logits layer, one loss each); "
+            "clone1 only reuses them, so the count stays at clone0's 54."
+        ),
     ],
     solution_code="q6_answer = 54",
 )

@@ -1,7 +1,7 @@
 """Lesson 04 exercises: tf-slim variables, model variables and the collections they join.
 
 Predict exercises compute their expected answer by building the graph they ask about,
-so the answer is whatever TensorFlow 2.21 + tf-slim 1.1.0 really do (FACTS SV*, DV*, RS*).
+so the answer is whatever TensorFlow 2.21 + tf-slim 1.1.0 really do.
 """
 
 from __future__ import annotations
@@ -63,13 +63,13 @@ q1 = PredictExercise(
     expected=model_variables_after_mixed_build,
     explanation=(
         "slim.model_variable and every slim layer (conv1/weights, conv1/biases) add their "
-        "variables to MODEL_VARIABLES; slim.variable and tf.get_variable do not "
-        "(FACTS SV01, SV03, SV04). The list keeps creation order."
+        "variables to MODEL_VARIABLES; slim.variable and tf.get_variable do not. The "
+        "list keeps creation order."
     ),
     wrong_answers={
         ("scale",): (
-            "slim layers create model variables too: conv1/weights and conv1/biases are "
-            "in MODEL_VARIABLES."
+            "slim layers create model variables too. What does "
+            "slim.conv2d(..., scope='conv1') create, and with which helper?"
         ),
         ("step_size", "scale", "conv1/weights", "conv1/biases"): (
             "slim.variable makes a regular variable: it joins GLOBAL_VARIABLES and "
@@ -81,10 +81,14 @@ q1 = PredictExercise(
         ),
         ("step_size", "scale", "conv1/weights", "conv1/biases", "offset"): (
             "That is every variable (what slim.get_variables() returns). MODEL_VARIABLES "
-            "holds only the model_variable and the layer's weights and biases."
+            "holds only what went through slim.model_variable: which of the four calls do?"
         ),
     },
     hints=[
+        (
+            "get_model_variables() reads the MODEL_VARIABLES collection, and only "
+            "slim.model_variable (or slim.add_model_variable) puts variables there."
+        ),
         "Two of the four calls go through slim.model_variable (one of them inside conv2d).",
         "A conv layer makes 'weights' and 'biases' under its scope; write op names, no ':0'.",
     ],
@@ -114,7 +118,7 @@ def _model_variable_reason(expected_tree, learner_tree, result):
     if "model" not in mine.collections:
         return (
             "scale is still not in MODEL_VARIABLES, so slim.get_model_variables() misses it. "
-            "Tell tf-slim with slim.add_model_variable(scale) (FACTS SV05)."
+            "tf-slim has a helper that tells it about a variable your code made (section 5)."
         )
     if "trainable" not in mine.collections:
         return "scale is a model parameter, so it should stay trainable."
@@ -134,7 +138,11 @@ q2 = FixExercise(
     extra_checks=[_model_variable_reason],
     hints=[
         "The variable is fine; what is missing is its membership of one collection.",
-        "slim.add_model_variable(var) adds an existing variable to MODEL_VARIABLES.",
+        (
+            "slim.get_model_variables() reads MODEL_VARIABLES. Section 5 shows the helper "
+            "that adds a variable your own code made to that collection."
+        ),
+        "After the get_variable line, call `slim.add_model_variable(scale)`.",
     ],
 )
 
@@ -147,12 +155,13 @@ q3 = PredictExercise(
     explanation=(
         "collections=['my_collection'] is the whole list, not an addition: the variable "
         "leaves GLOBAL_VARIABLES, so get_variables(), the global initializer and a default "
-        "Saver all miss it (FACTS SV08). Add tf.GraphKeys.GLOBAL_VARIABLES to keep it."
+        "Saver all miss it. Add tf.GraphKeys.GLOBAL_VARIABLES to keep it."
     ),
     wrong_answers={
         ("kept", "mine"): (
-            "collections= replaces the default list [GLOBAL_VARIABLES]; 'mine' is only in "
-            "'my_collection' (and TRAINABLE_VARIABLES, because trainable=True)."
+            "'mine' would be global if collections= were added to the default list "
+            "[GLOBAL_VARIABLES]. It is not added: it takes that list's place. Which "
+            "collections is 'mine' in, then?"
         ),
         ("mine",): "'kept' uses the default collections, so it is a global variable.",
         (): "'kept' uses the default collections, so it is a global variable.",
@@ -160,6 +169,10 @@ q3 = PredictExercise(
     hints=[
         "tf.global_variables() reads the GLOBAL_VARIABLES collection.",
         "Does collections=[...] add to the defaults or replace them?",
+        (
+            "collections= replaces the default [GLOBAL_VARIABLES]; trainable=True still "
+            "adds TRAINABLE_VARIABLES. Which of the two variables is left in GLOBAL_VARIABLES?"
+        ),
     ],
     solution_code='q3_answer = ["kept"]',
 )
@@ -183,7 +196,7 @@ def _local_only_reason(expected_tree, learner_tree, result):
     if "trainable" in mine.collections:
         return (
             "examples_seen is trainable, so an optimizer would try to train your counter. "
-            "Pass trainable=False (slim.local_variable does that for you) (FACTS SV10)."
+            "Pass trainable=False (slim.local_variable does that for you)."
         )
     return None
 
@@ -199,7 +212,11 @@ q4 = BuildExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[_local_only_reason],
     hints=[
-        "tf-slim has a helper for transient variables; kit makes it work on TF 2.21.",
+        (
+            "A local variable is in LOCAL_VARIABLES only: not global (no Saver writes it) "
+            "and not trainable (no optimizer changes it)."
+        ),
+        "tf-slim has a helper for local variables (section 7); `import kit` makes it work.",
         "slim.local_variable(initial_value, name=...) with a float scalar 0.0.",
     ],
 )
@@ -212,8 +229,8 @@ q5 = PredictExercise(
     expected=device_with_empty_string,
     explanation=(
         "tf-slim 1.1.0 opens tf.device(device or ''), and an empty device string changes "
-        "nothing: the variable inherits '/device:GPU:0' from the block around it "
-        "(FACTS DV01). Only a non-empty device= overrides."
+        "nothing: the variable inherits '/device:GPU:0' from the block around it. Only a "
+        "non-empty device= overrides."
     ),
     wrong_answers={
         "": (
@@ -222,8 +239,8 @@ q5 = PredictExercise(
         ),
         "/device:CPU:0": "Nothing asked for the CPU: device='' adds no placement of its own.",
         "/GPU:0": (
-            "Right device, but TensorFlow stores it in canonical form: "
-            "'/device:GPU:0'."
+            "Right device, but TensorFlow stores a device in canonical form: look how "
+            "device='/CPU:0' printed in section 2."
         ),
     },
     hints=[
@@ -240,26 +257,32 @@ q6 = PredictExercise(
     answer_name="q6_answer",
     expected=restore_list_include_conv1,
     explanation=(
-        "include= patterns are prefix matches on the variable's scope, so 'conv1' also "
-        "matches 'conv10' and 'conv1_1'. Write 'conv1/' to mean exactly the conv1 scope "
-        "(FACTS RS03)."
+        "Each include= entry goes to get_variables(scope=...), that is to "
+        "tf.get_collection, which matches it as a regular expression at the start of the "
+        "full variable name (re.match). So 'conv1' also matches 'conv10/weights:0' and "
+        "'conv1_1/weights:0'. Write 'conv1/' to keep only what is inside the conv1 scope."
     ),
     wrong_answers={
         ("conv1/weights",): (
-            "'conv1' is matched as a prefix, not as a whole scope name: conv10/weights and "
-            "conv1_1/weights start with 'conv1' too. Use 'conv1/' for an exact scope."
+            "'conv1' is matched as a prefix of the name, not as a whole scope name. Which "
+            "other names start with those five characters?"
         ),
         ("conv1/weights", "conv1_1/weights"): (
-            "conv10/weights also starts with 'conv1': the match is on characters, not on "
-            "scope names."
+            "You caught one of the look-alikes. The match is on characters, not on scope "
+            "names: read the other names character by character."
         ),
         ("conv1/weights", "conv10/weights"): (
-            "conv1_1/weights also starts with 'conv1': the match is on characters, not on "
-            "scope names."
+            "You caught one of the look-alikes. The match is on characters, not on scope "
+            "names: read the other names character by character."
         ),
     },
     hints=[
-        "The filter is a regular expression matched at the start of each variable name.",
+        "include= entries are regular expressions, not scope names.",
+        (
+            "get_variables_to_restore hands each entry to get_variables(scope=...), which "
+            "uses re.match: the pattern must match at the start of the name, and may stop "
+            "anywhere."
+        ),
         "Which of the four names start with the five characters 'conv1'?",
     ],
     solution_code='q6_answer = ["conv1/weights", "conv10/weights", "conv1_1/weights"]',

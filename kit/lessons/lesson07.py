@@ -289,7 +289,7 @@ q3 = BuildExercise(
     function_name="fine_tune_model",
     solution_code=FINE_TUNE_SOLUTION,
     starter_code=FINE_TUNE_STARTER,
-    make_inputs=lambda tf1: (images_placeholder(tf1),),
+    make_inputs=lambda tf: (images_placeholder(tf),),
     compare=("names", "shapes", "collections"),
     extra_checks=[head_keeps_checkpoint_name, body_uses_checkpoint_names],
     hints=[
@@ -329,7 +329,7 @@ q4 = FixExercise(
     function_name="fine_tune",
     starter_code=FIX_STARTER,
     solution_code=FIX_SOLUTION,
-    make_inputs=lambda tf1: (images_placeholder(tf1),),
+    make_inputs=lambda tf: (images_placeholder(tf),),
     compare=("names", "shapes", "collections"),
     extra_checks=[body_restored_by_saver],
     hints=[
@@ -370,7 +370,7 @@ q5 = WarmStartBuild(
         "____", '{"conv1/": "student/conv1/", "conv2/": "student/conv2/"}'
     ),
     starter_code=STUDENT_STARTER,
-    make_inputs=lambda tf1: (images_placeholder(tf1), lesson_checkpoint()),
+    make_inputs=lambda tf: (images_placeholder(tf), lesson_checkpoint()),
     compare=("names", "shapes", "collections"),
     extra_checks=[student_body_initialised_from_checkpoint],
     hints=[

@@ -277,7 +277,7 @@ q4 = ModelExercise(
     solution_code=MY_DENSE_SOLUTION,
     names=TF2_NAMES,
     make_model=lambda layer: MLP(layer=layer),
-    make_inputs=lambda tf_: (tf_.constant(SAMPLE),),
+    make_inputs=lambda tf: (tf.constant(SAMPLE),),
     calls=2,
     extra_checks=[layer_names_missing],
     hints=[
@@ -347,7 +347,7 @@ q5 = ModelExercise(
     solution_code=TOWERS_SOLUTION,
     names={**TF2_NAMES, "Dense": Dense},
     make_model=lambda towers: towers(name="towers"),
-    make_inputs=lambda tf_: (tf_.constant(SAMPLE), tf_.constant(SAMPLE[::-1].copy())),
+    make_inputs=lambda tf: (tf.constant(SAMPLE), tf.constant(SAMPLE[::-1].copy())),
     calls=2,
     extra_checks=[same_name_twice],
     hints=[
