@@ -48,24 +48,6 @@ def test_predict_answers_are_computed_by_tensorflow():
 # --- typical wrong predictions ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("exercise", "answer", "concept"),
-    [
-        (q1, "foo/goo/hoo/w:0", "tf.get_variable sees only one kind of scope"),
-        (q1, "goo/hoo/w:0", "ignores every name_scope"),
-        (q1, "w:0", "one kind of scope does prefix its"),
-        (q2, "foo/hoo/v:0", "does variable_scope('goo') open only a variable scope"),
-        (q2, "goo/v:0", "That is the get_variable rule"),
-        (q3, "ns/Const:0", "never re-enters an existing name scope"),
-        (q3, "ns_1/Const_1:0", "counter starts again inside each name scope"),
-        (q4, "ValueError", "tf.Variable never registers there"),
-        (q4, "x:0", "the graph still needs a unique op name"),
-    ],
-)
-def test_wrong_prediction_names_the_concept(exercise, answer, concept):
-    feedback = exercise.check(answer)
-    assert feedback.outcome is Outcome.INCORRECT
-    assert concept in feedback.text
 
 
 def test_get_variable_name_without_output_index_is_accepted_with_a_note():

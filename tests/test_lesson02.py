@@ -28,23 +28,6 @@ def test_predict_answers_are_what_tf_does():
     assert lesson.q4.expected == "obj_1/c:0"  # re-opening by object opens a new name scope
 
 
-@pytest.mark.parametrize(
-    ("exercise", "answer", "reason"),
-    [
-        (lesson.q1, "reuses", "sharing is only allowed with a compatible shape"),
-        (lesson.q1, "creates", "AUTO_REUSE creates only when s/p is missing"),
-        (lesson.q2, False, "reuse=False does not mean 'off' in a nested scope"),
-        (lesson.q2, None, "None only means 'inherit' when you pass it"),
-        (lesson.q3, "creates", "inherits its parent's setting"),
-        (lesson.q3, "reuses", "There is no variable fresh/b to reuse"),
-        (lesson.q4, "obj/c:0", "ops get a name scope of their own"),
-        (lesson.q4, "obj/c_1:0", "auxiliary_name_scope=False"),
-    ],
-)
-def test_typical_wrong_prediction_is_incorrect_with_its_reason(exercise, answer, reason):
-    feedback = exercise.check(answer)
-    assert feedback.outcome is Outcome.INCORRECT
-    assert reason in feedback.text
 
 
 def test_shared_dense_placeholder_is_not_attempted():

@@ -72,23 +72,6 @@ def test_checkpoint_holds_the_tf1_names():
 # --- typical wrong answers ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("exercise", "answer", "reason"),
-    [
-        (q1, 8, "The second call makes nothing new"),
-        (q2, "mlp/hidden/weights:0", "MyDense opens it only in `__call__`"),
-        (q2, "hidden/weights:0", "that block is in `__call__`"),
-        (q3, "hidden/kernel", "That is its `.path`"),
-        (q3, "hidden/kernel:0", "Keras 2 (tf_keras)"),
-    ],
-)
-def test_typical_wrong_predictions_get_their_reason(exercise, answer, reason):
-    forget = getattr(exercise, "forget_attempts", None)
-    if forget:
-        forget()
-    feedback = exercise.check(answer)
-    assert feedback.outcome is Outcome.INCORRECT
-    assert reason in feedback.text
 
 
 @pytest.mark.parametrize("exercise", [q1, q2, q3], ids=["q1", "q2", "q3"])

@@ -1,0 +1,259 @@
+"""Lesson 09 exercises: typical mistakes about losses, train ops, UPDATE_OPS and global_step
+get their reason; the lesson's tiny training run is deterministic and leaves nothing behind
+(solutions and blanks of every lesson: tests/test_every_exercise.py)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import warnings
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import kit  # imports TF quietly first
+from kit.exercise import Outcome, exec_solution
+from kit.lessons import lesson09
+from kit.lessons.lesson09 import q1, q2, q3, q4, q5, q6, q7
+
+tf, slim = kit.tf, kit.slim
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_losses_and_training.ipynb"
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated"),
+]
+
+
+def check_code(exercise, code: str):
+    return exercise.check(exec_solution(code, "test")[exercise.function_name])
+
+
+def changed(code: str, old: str, new: str) -> str:
+    assert old in code, f"{old!r} is not in the code"
+    return code.replace(old, new)
+
+
+# --- typical wrong predictions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "concept"),
+    [
+        (q1, "hidden/weights/Regularizer/l2_regularizer:0", "has its own word for the weights"),
+        (q1, "hidden/weights:0", "That is the variable itself"),
+        (q2, 1, "more than one running statistic"),
+        (q2, 4, "the optimizer's gradient step changes them"),
+        (q3, 5, "A regularizer's loss goes to a collection of its own"),
+        (q3, 2, "`tf.losses.add_loss(smoothness)`"),
+        (q4, 16, "the batch mean it moves towards"),
+        (q4, 0, "create_train_op does run the update ops"),
+        (q4, 8, "after one step"),
+        (q6, 6, "create_train_op only looks the global step up"),
+        (q6, 5, "the message is about `global_step`"),
+        (q7, 6, "including the one training counts with"),
+        (q7, 4, "only the trainable variables"),
+    ],
+)
+def test_wrong_prediction_names_the_concept(exercise, answer, concept):
+    exercise.forget_attempts()
+    try:
+        feedback = exercise.check(answer)
+        assert feedback.outcome is Outcome.INCORRECT
+        assert concept in feedback.text
+        assert not feedback.answer_shown
+    finally:
+        exercise.forget_attempts()
+
+
+@pytest.mark.parametrize("exercise", [q2, q3, q4, q6, q7], ids=lambda e: e.name)
+def test_wrong_answer_reasons_do_not_state_the_answer(exercise):
+    answer = str(exercise.expected)
+    for wrong, reason in exercise.wrong_answers:
+        assert not re.search(rf"(?<![\w.]){answer}(?![\w])", reason), (wrong, reason)
+
+
+def test_the_regularization_loss_of_a_slim_layer_is_named_after_kernel():
+    assert q1.expected == "hidden/kernel/Regularizer/l2_regularizer:0"
+    for wrong, reason in q1.wrong_answers:
+        assert "kernel" not in reason, reason
+
+
+def test_losses_and_regularization_losses_are_two_collections():
+    assert lesson09.collection_size(tf.GraphKeys.LOSSES) == 3
+    assert lesson09.collection_size(tf.GraphKeys.REGULARIZATION_LOSSES) == 2
+
+
+def test_create_train_op_moves_the_moving_mean_halfway_each_step():
+    assert lesson09.moving_mean_after_three_steps() == 14
+    with kit.fresh_graph():
+        loss, optimizer = lesson09.batch_norm_model()
+        without = lesson09.run_train_op(slim.learning.create_train_op(loss, optimizer, update_ops=[]))
+    assert without["after"].tolist() == [0.0, 0.0] and without["weights_changed"]
+
+
+# --- q5: a train op that runs the update ops ----------------------------------------------------
+
+
+def test_the_starter_train_op_is_not_attempted_and_leaves_the_moving_mean():
+    assert check_code(q5, q5.starter_code).outcome is Outcome.NOT_ATTEMPTED
+    with kit.fresh_graph():
+        loss, optimizer = lesson09.batch_norm_model()
+        result = lesson09.run_train_op(optimizer.minimize(loss))
+    assert result["after"].tolist() == [0.0, 0.0] and result["weights_changed"]
+
+
+def test_control_dependencies_on_update_ops_are_accepted():
+    code = changed(
+        q5.starter_code,
+        "    return optimizer.minimize(loss, global_step=global_step)",
+        "    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):\n"
+        "        return optimizer.minimize(loss, global_step=global_step)",
+    )
+    assert check_code(q5, code).outcome is Outcome.CORRECT
+
+
+def test_create_train_op_without_update_ops_is_told_where_the_updates_are():
+    code = changed(q5.solution_code, "global_step=global_step)", "global_step=global_step, update_ops=[])")
+    feedback = check_code(q5, code)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "is still [0.0, 0.0]" in feedback.text and "UPDATE_OPS" in feedback.text
+
+
+def test_running_only_the_update_ops_is_told_it_trains_nothing():
+    code = changed(
+        q5.starter_code,
+        "    return optimizer.minimize(loss, global_step=global_step)",
+        "    return tf.group(*tf.get_collection(tf.GraphKeys.UPDATE_OPS))",
+    )
+    feedback = check_code(q5, code)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "left every trainable variable as it was" in feedback.text
+
+
+def test_a_train_op_that_does_not_count_steps_is_told_about_global_step():
+    code = changed(q5.solution_code, "global_step=global_step)", "global_step=None)")
+    feedback = check_code(q5, code)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "global_step is 0" in feedback.text
+
+
+def test_returning_nothing_asks_for_the_train_op():
+    code = changed(q5.starter_code, "    return optimizer.minimize(loss, global_step=global_step)",
+                   "    slim.learning.create_train_op(loss, optimizer, global_step=global_step)")
+    feedback = check_code(q5, code)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert "should return the train op" in feedback.text
+
+
+# --- q6: the hand-made global step -------------------------------------------------------------
+
+
+def test_the_hand_made_global_step_error_shows_no_paths():
+    shown = str(q6.show_error())
+    assert 'Existing "global_step" does not have integer type' in shown
+    assert "site-packages" not in shown and "/tmp" not in shown
+
+
+def test_a_hand_made_int64_step_in_the_collection_also_works():
+    fixed = changed(q6.broken_code, 'step = tf.Variable(0, trainable=False, name="global_step")',
+                    'step = tf.Variable(0, trainable=False, name="global_step", dtype=tf.int64, '
+                    'collections=[tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.GLOBAL_STEP])')
+    with kit.fresh_graph():
+        exec_solution(fixed, "test")
+        assert tf.train.get_global_step().op.name == "global_step"
+
+
+# --- the tiny model and its training run --------------------------------------------------------
+
+
+def test_tiny_data_is_the_same_every_time_and_balanced():
+    features, labels = lesson09.tiny_data("train")
+    again, _ = lesson09.tiny_data("train")
+    test_features, test_labels = lesson09.tiny_data("test")
+    assert features.shape == (24, 4) and features.dtype == np.float32
+    assert np.array_equal(features, again)
+    assert np.bincount(labels).tolist() == [8, 8, 8] and np.bincount(test_labels).tolist() == [4, 4, 4]
+    assert not np.array_equal(features[:12], test_features)
+    with pytest.raises(ValueError, match="split is 'train' or 'test'"):
+        lesson09.tiny_data("validation")
+
+
+def test_tiny_classifier_builds_the_lesson_variables():
+    with kit.fresh_graph():
+        lesson09.tiny_classifier(tf.placeholder(tf.float32, [None, 4]), num_classes=5, head="new_logits")
+        names = sorted(v.op.name for v in tf.global_variables())
+        regularized = len(tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES))
+    assert names == ["hidden/BatchNorm/beta", "hidden/BatchNorm/moving_mean",
+                     "hidden/BatchNorm/moving_variance", "hidden/weights",
+                     "new_logits/biases", "new_logits/weights"]
+    assert regularized == 2
+
+
+def test_train_tiny_classifier_is_deterministic_and_saves_every_global_variable(tmp_path):
+    first = lesson09.train_tiny_classifier(str(tmp_path / "a"), steps=5)
+    second = lesson09.train_tiny_classifier(str(tmp_path / "b"), steps=5)
+    assert first == second and first > 0
+    checkpoint = tf.train.latest_checkpoint(str(tmp_path / "a"))
+    assert os.path.basename(checkpoint) == "model.ckpt-5"
+    assert [name for name, _ in tf.train.list_variables(checkpoint)] == [
+        "global_step", "hidden/BatchNorm/beta", "hidden/BatchNorm/moving_mean",
+        "hidden/BatchNorm/moving_variance", "hidden/weights", "logits/biases", "logits/weights"]
+    assert tf.train.load_checkpoint(checkpoint).get_tensor("global_step") == 5
+
+
+def test_training_again_in_the_same_folder_resumes(tmp_path):
+    lesson09.train_tiny_classifier(str(tmp_path), steps=3)
+    lesson09.train_tiny_classifier(str(tmp_path), steps=5)
+    checkpoint = tf.train.latest_checkpoint(str(tmp_path))
+    assert os.path.basename(checkpoint) == "model.ckpt-5"
+    steps = sorted(os.path.basename(p) for p in tf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths)
+    assert steps == ["model.ckpt-3", "model.ckpt-5"]
+
+
+def test_the_checks_checkpoint_lives_outside_the_repository():
+    root = str(NOTEBOOK.parent.parent)
+    path = lesson09.trained_checkpoint()
+    assert not os.path.abspath(path).startswith(root)
+    assert os.path.basename(path) == f"model.ckpt-{lesson09.TRAIN_STEPS}"
+
+
+def test_quiet_logs_hides_the_closed_writer_warning_and_restores_the_level():
+    logger = tf.get_logger()
+    before = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with lesson09.quiet_logs():
+                assert logger.level == logging.ERROR
+                warnings.warn("Attempting to use a closed FileWriter. The operation will be a noop", UserWarning)
+            warnings.warn("another warning", UserWarning)
+        assert [str(w.message) for w in caught] == ["another warning"]
+        assert logger.level == logging.INFO
+    finally:
+        logger.setLevel(before)
+
+
+# --- the notebook -------------------------------------------------------------------------------
+
+
+def test_notebook_has_seven_exercises_each_with_a_check():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    tags = [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
+    for exercise in lesson09.EXERCISES:
+        assert tags.count(f"exercise:{exercise.name}") == 1 and tags.count(f"check:{exercise.name}") == 1
+    assert notebook.metadata["scopekit"] == {"lesson": "09", "module": "kit.lessons.lesson09"}
+
+
+def test_notebook_outputs_have_no_stderr_paths_or_timings():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("name") == "stderr" or o.get("output_type") == "error"]
+    text = "\n".join(o.get("text", "") + "".join(str(v) for v in o.get("data", {}).values())
+                     for o in outputs)
+    assert "model.ckpt-20" in text and "global_step" in text
+    for leak in ("/tmp", "scopekit-tiny", "sec/step", "INFO:", "site-packages", " at 0x"):
+        assert leak not in text
