@@ -7,7 +7,7 @@
 2. ``slim.local_variable`` / ``slim.global_variable`` call ``variable_scope.variable``,
    which TF removed, so both raise ``AttributeError`` before they build anything (lesson 04,
    "Local variables", shows it). We replace the two functions with versions that build a
-   ``tf.compat.v1.Variable``, as tf-slim's unreleased master does.
+   ``tf.compat.v1.Variable`` in the collection the function names.
 3. Names TF moved: tf-slim looks up ``ops.Tensor``, ``ops.IndexedSlices`` and
    ``array_ops.unstack``, which TF 2.21 keeps only in other modules, so ``slim.batch_norm``
    on a 2-D input (``fully_connected(..., normalizer_fn=slim.batch_norm)``) fails with

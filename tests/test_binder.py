@@ -1,8 +1,12 @@
-"""mybinder.org reads ``binder/`` the way we intend.
+"""mybinder.org reads ``binder/`` the way we intend, and installs only what a learner needs.
 
 ``jupyter-repo2docker --no-build --debug`` prints the Dockerfile Binder would build
 without Docker. It proves which build pack is picked and which files it uses; it does
 not solve the conda environment (conda cannot run here) or build the image.
+
+Binder is lean: every runtime pin of ``pyproject.toml`` and none of the test-only
+packages (pytest, nbval, Playwright, repo2docker, ...), neither listed nor pulled in by a
+runtime package (checked against the installed packages' own requirements).
 """
 
 from __future__ import annotations
@@ -10,11 +14,22 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[1]
+PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+# In the [test] extra only for the tests; a learner never needs them.
+TEST_ONLY = {"pytest", "pytest-timeout", "nbval", "playwright", "jupyter-repo2docker"}
+# In the [test] extra too, but JupyterLab's server needs them anyway
+# (jupyter_server -> nbconvert -> nbclient, nbformat): binder pins them to the same versions.
+NEEDED_ANYWAY = {"nbclient", "nbconvert", "nbformat"}
 REPO2DOCKER = shutil.which("jupyter-repo2docker", path=str(Path(sys.executable).parent))
 
 
@@ -58,3 +73,85 @@ def test_post_build_installs_the_kit_and_stops_on_errors():
     assert script.startswith("#!/bin/bash")
     assert "set -e" in commands
     assert any(line.startswith("pip install") and line.endswith("-e .") for line in commands)
+
+
+def _pins(lines: list[str]) -> dict[str, str]:
+    """Normalised name -> version of ``name==version`` lines (anything else fails)."""
+    pins = {}
+    for line in lines:
+        requirement = Requirement(line)
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==", line
+        pins[canonicalize_name(requirement.name)] = specifier.version
+    return pins
+
+
+def binder_pip_lines() -> list[str]:
+    spec = yaml.safe_load((REPO / "binder" / "environment.yml").read_text())
+    (pip_lines,) = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict)]
+    return pip_lines
+
+
+def runtime_pins() -> dict[str, str]:
+    return _pins(PROJECT["dependencies"])
+
+
+def test_extra_pins() -> dict[str, str]:
+    return _pins(PROJECT["optional-dependencies"]["test"])
+
+
+test_extra_pins.__test__ = False  # a helper, not a test
+
+
+def test_every_test_extra_package_is_classified():
+    # A new [test] package must be sorted into test-only or needed-anyway here.
+    assert set(test_extra_pins()) == TEST_ONLY | NEEDED_ANYWAY
+
+
+def test_binder_installs_every_runtime_pin():
+    pins = _pins([line for line in binder_pip_lines() if not line.startswith("-")])
+    assert {name: pins.get(name) for name in runtime_pins()} == runtime_pins()
+
+
+def test_binder_installs_no_test_only_package():
+    lines = binder_pip_lines()
+    assert not [line for line in lines if line.startswith("-")], (
+        "binder/environment.yml: no pip options or editable installs (postBuild installs the "
+        "kit with --no-deps)")
+    pins = _pins(lines)
+    assert not set(pins) & TEST_ONLY
+    extra = {name: version for name, version in pins.items() if name not in runtime_pins()}
+    test_pins = test_extra_pins()
+    assert extra == {name: test_pins[name] for name in NEEDED_ANYWAY}
+    post_build = (REPO / "binder" / "postBuild").read_text()
+    installs = [line.strip() for line in post_build.splitlines()
+                if "pip install" in line and not line.lstrip().startswith("#")]
+    assert installs == ["pip install --no-deps -e ."], "postBuild installs the kit alone"
+    assert "[test]" not in post_build
+
+
+def _requirements_closure(names) -> set[str]:
+    """Every distribution the installed ``names`` need, following Requires-Dist (no extras)."""
+    seen: set[str] = set()
+    todo = [canonicalize_name(name) for name in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.distribution(name).requires or []
+        except metadata.PackageNotFoundError:
+            pytest.skip(f"{name} is not installed here, so its requirements are unknown")
+        for line in requires:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    return seen
+
+
+def test_binder_pins_pull_in_no_test_only_package():
+    closure = _requirements_closure(_pins(binder_pip_lines()))
+    assert not closure & TEST_ONLY
+    assert NEEDED_ANYWAY <= _requirements_closure(runtime_pins()), (
+        "binder pins a [test] package the runtime no longer needs: drop it from binder/")

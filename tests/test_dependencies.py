@@ -50,9 +50,16 @@ def conda_pins(path: Path) -> dict[str, str]:
     return _pins(packages, str(path.relative_to(ROOT)))
 
 
-@pytest.mark.parametrize("path", CONDA_FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_conda_pip_section_matches_pyproject_exactly(path):
-    assert conda_pins(path) == pyproject_pins()
+def test_conda_environment_pins_match_pyproject_exactly():
+    assert conda_pins(ROOT / "environment.yml") == pyproject_pins()
+
+
+def test_binder_pins_are_pyproject_pins_with_every_runtime_one():
+    pins = conda_pins(ROOT / "binder" / "environment.yml")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = _pins(project["dependencies"], "pyproject.toml")
+    assert pins.items() <= pyproject_pins().items()
+    assert runtime.items() <= pins.items()
 
 
 @pytest.mark.parametrize("path", CONDA_FILES, ids=lambda p: str(p.relative_to(ROOT)))

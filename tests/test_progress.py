@@ -1,7 +1,7 @@
 """The progress store: what it keeps, where, and how it survives bad files and races.
 
-``kit/progress.py`` imports nothing from ``kit`` on purpose, so these tests load it from
-its file: no TensorFlow import, and each test gets a fresh module (fresh warn-once state).
+These tests load ``kit/progress.py`` from its file, so each test gets a fresh module
+(fresh warn-once state, nothing unsaved from an earlier test).
 """
 
 from __future__ import annotations
