@@ -370,30 +370,23 @@ class BuildExercise(Exercise):
         return f"`{self.function_name}`"
 
     def _not_attempted(self, answer: Any) -> Feedback | None:
+        """"Not attempted" feedback for an answer nobody has worked on yet, else None."""
+        then = f"`{self.name}.check()`"
         if answer is MISSING:
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"{self._what()} is not defined yet: run the exercise cell that defines "
-                f"{self._defined_by()}, then `{self.name}.check()`.",
-            )
-        if self._uses_placeholder(answer):
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"{self._what()} still contains `____`: replace each `____` with your code, run the "
-                f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
-            )
-        if self._is_empty(answer):
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"{self._what()} {self._empty_advice(answer)}, run the cell, then "
-                f"`{self.name}.check()`.{self._hint_suggestion()}",
-            )
-        if self._is_starter(answer):
-            return self._feedback(
-                Outcome.NOT_ATTEMPTED,
-                f"{self._what()} is still the starter code. Change it so that it works, run the "
-                f"cell, then `{self.name}.check()`.{self._hint_suggestion()}",
-            )
+            advice = (f"is not defined yet: run the exercise cell that defines "
+                      f"{self._defined_by()}, then {then}.")
+            return self._feedback(Outcome.NOT_ATTEMPTED, f"{self._what()} {advice}")
+        untouched = (
+            (self._uses_placeholder, lambda: "still contains `____`: replace each `____` with "
+             f"your code, run the cell, then {then}."),
+            (self._is_empty, lambda: f"{self._empty_advice(answer)}, run the cell, then {then}."),
+            (self._is_starter, lambda: "is still the starter code. Change it so that it works, "
+             f"run the cell, then {then}."),
+        )
+        for applies, advice in untouched:
+            if applies(answer):
+                return self._feedback(Outcome.NOT_ATTEMPTED,
+                                      f"{self._what()} {advice()}{self._hint_suggestion()}")
         return None
 
     # What "untouched" means for an answer; ModelExercise extends these to classes.

@@ -298,22 +298,23 @@ class ScopeTree:
     ) -> ScopeNode:
         """Variables nested by variable-scope path."""
         chosen = self.in_collection(collection) if collection else self.variables
-        if search:
-            chosen = [v for v in chosen if search.lower() in v.name.lower()]
-        root = ScopeNode("", "")
-        for var in chosen:
-            _parent_node(root, var.name).variables.append(var)
-        return fold_numbered_runs(root) if fold else root
+        return _nest(chosen, "variables", fold, search)
 
     def op_root(self, fold: bool = True, hide_plumbing: bool = True, search: str = "") -> ScopeNode:
         """Ops nested by name-scope path."""
         chosen = [o for o in self.ops if not (hide_plumbing and o.plumbing)]
-        if search:
-            chosen = [o for o in chosen if search.lower() in o.name.lower()]
-        root = ScopeNode("", "")
-        for op in chosen:
-            _parent_node(root, op.name).ops.append(op)
-        return fold_numbered_runs(root) if fold else root
+        return _nest(chosen, "ops", fold, search)
+
+
+def _nest(items: list, half: str, fold: bool, search: str) -> ScopeNode:
+    """File ``items`` (variables or ops) under their scope paths; ``search`` keeps only
+    names containing it (any case); ``fold`` folds numbered runs."""
+    if search:
+        items = [item for item in items if search.lower() in item.name.lower()]
+    root = ScopeNode("", "")
+    for item in items:
+        getattr(_parent_node(root, item.name), half).append(item)
+    return fold_numbered_runs(root) if fold else root
 
 
 def _parent_node(root: ScopeNode, full_name: str) -> ScopeNode:
