@@ -260,6 +260,10 @@ class PredictExercise(Exercise):
         return self._feedback(Outcome.INCORRECT, f"{reason}{self._hint_suggestion()}",
                               details=self._nudge())
 
+    def revealed_text(self) -> str:
+        """What the feedback says once the answer may be shown (the answer, explained)."""
+        return self._explain_truth(self.expected)
+
     def _nudge(self) -> str:
         """What to do after a first wrong try, without the answer."""
         if not self.reveal:
