@@ -115,7 +115,7 @@ def variable_details(var: VariableInfo) -> str:
     if var.device:
         parts.append(f"@{var.device}")
     if var.shared:
-        parts.append("shared: read in " + ", ".join(var.reader_scopes))
+        parts.append("shared: read in " + ", ".join(scope or "(top level)" for scope in var.reader_scopes))
     return "  ".join(parts)
 
 

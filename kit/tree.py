@@ -140,7 +140,10 @@ def variable_label(var) -> str:
 
 
 def _is_variable(item) -> bool:
-    return hasattr(item, "initializer") and hasattr(item, "op") and hasattr(item, "dtype")
+    """A variable, not just something variable-like: fused batch norm files its moving-average
+    updates (``_UnreadVariable``, whose op is an ``AssignSubVariableOp``) in collections too."""
+    return (hasattr(item, "initializer") and hasattr(item, "op") and hasattr(item, "dtype")
+            and getattr(item.op, "type", None) in VARIABLE_OP_TYPES)
 
 
 def _base_dtype_name(dtype) -> str:

@@ -17,7 +17,7 @@ import pytest
 import kit  # imports TF quietly first
 from kit.exercise import Outcome, exec_solution
 from kit.lessons import lesson09
-from kit.lessons.lesson09 import q1, q2, q3, q4, q5, q6, q7
+from kit.lessons.lesson09 import q1, q2, q3, q4, q5, q6, q7, q8
 
 tf, slim = kit.tf, kit.slim
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_losses_and_training.ipynb"
@@ -51,10 +51,13 @@ def changed(code: str, old: str, new: str) -> str:
         (q4, 16, "the batch mean it moves towards"),
         (q4, 0, "create_train_op does run the update ops"),
         (q4, 8, "after one step"),
-        (q6, 6, "create_train_op only looks the global step up"),
-        (q6, 5, "the message is about `global_step`"),
-        (q7, 6, "including the one training counts with"),
-        (q7, 4, "only the trainable variables"),
+        (q5, "a", "it is not trainable with the default update_ops either"),
+        (q5, "c", "decided by `is_training`, not by"),
+        (q5, "d", "moved it a long way in the same three steps"),
+        (q7, 6, "create_train_op only looks the global step up"),
+        (q7, 5, "the message is about `global_step`"),
+        (q8, 6, "including the one training counts with"),
+        (q8, 4, "only the trainable variables"),
     ],
 )
 def test_wrong_prediction_names_the_concept(exercise, answer, concept):
@@ -68,7 +71,7 @@ def test_wrong_prediction_names_the_concept(exercise, answer, concept):
         exercise.forget_attempts()
 
 
-@pytest.mark.parametrize("exercise", [q2, q3, q4, q6, q7], ids=lambda e: e.name)
+@pytest.mark.parametrize("exercise", [q2, q3, q4, q7, q8], ids=lambda e: e.name)
 def test_wrong_answer_reasons_do_not_state_the_answer(exercise):
     answer = str(exercise.expected)
     for wrong, reason in exercise.wrong_answers:
@@ -94,11 +97,11 @@ def test_create_train_op_moves_the_moving_mean_halfway_each_step():
     assert without["after"].tolist() == [0.0, 0.0] and without["weights_changed"]
 
 
-# --- q5: a train op that runs the update ops ----------------------------------------------------
+# --- q6: a train op that runs the update ops ----------------------------------------------------
 
 
 def test_the_starter_train_op_is_not_attempted_and_leaves_the_moving_mean():
-    assert check_code(q5, q5.starter_code).outcome is Outcome.NOT_ATTEMPTED
+    assert check_code(q6, q6.starter_code).outcome is Outcome.NOT_ATTEMPTED
     with kit.fresh_graph():
         loss, optimizer = lesson09.batch_norm_model()
         result = lesson09.run_train_op(optimizer.minimize(loss))
@@ -107,58 +110,58 @@ def test_the_starter_train_op_is_not_attempted_and_leaves_the_moving_mean():
 
 def test_control_dependencies_on_update_ops_are_accepted():
     code = changed(
-        q5.starter_code,
+        q6.starter_code,
         "    return optimizer.minimize(loss, global_step=global_step)",
         "    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):\n"
         "        return optimizer.minimize(loss, global_step=global_step)",
     )
-    assert check_code(q5, code).outcome is Outcome.CORRECT
+    assert check_code(q6, code).outcome is Outcome.CORRECT
 
 
 def test_create_train_op_without_update_ops_is_told_where_the_updates_are():
-    code = changed(q5.solution_code, "global_step=global_step)", "global_step=global_step, update_ops=[])")
-    feedback = check_code(q5, code)
+    code = changed(q6.solution_code, "global_step=global_step)", "global_step=global_step, update_ops=[])")
+    feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
     assert "is still [0.0, 0.0]" in feedback.text and "UPDATE_OPS" in feedback.text
 
 
 def test_running_only_the_update_ops_is_told_it_trains_nothing():
     code = changed(
-        q5.starter_code,
+        q6.starter_code,
         "    return optimizer.minimize(loss, global_step=global_step)",
         "    return tf.group(*tf.get_collection(tf.GraphKeys.UPDATE_OPS))",
     )
-    feedback = check_code(q5, code)
+    feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
     assert "left every trainable variable as it was" in feedback.text
 
 
 def test_a_train_op_that_does_not_count_steps_is_told_about_global_step():
-    code = changed(q5.solution_code, "global_step=global_step)", "global_step=None)")
-    feedback = check_code(q5, code)
+    code = changed(q6.solution_code, "global_step=global_step)", "global_step=None)")
+    feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
     assert "global_step is 0" in feedback.text
 
 
 def test_returning_nothing_asks_for_the_train_op():
-    code = changed(q5.starter_code, "    return optimizer.minimize(loss, global_step=global_step)",
+    code = changed(q6.starter_code, "    return optimizer.minimize(loss, global_step=global_step)",
                    "    slim.learning.create_train_op(loss, optimizer, global_step=global_step)")
-    feedback = check_code(q5, code)
+    feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
     assert "should return the train op" in feedback.text
 
 
-# --- q6: the hand-made global step -------------------------------------------------------------
+# --- q7: the hand-made global step -------------------------------------------------------------
 
 
 def test_the_hand_made_global_step_error_shows_no_paths():
-    shown = str(q6.show_error())
+    shown = str(q7.show_error())
     assert 'Existing "global_step" does not have integer type' in shown
     assert "site-packages" not in shown and "/tmp" not in shown
 
 
 def test_a_hand_made_int64_step_in_the_collection_also_works():
-    fixed = changed(q6.broken_code, 'step = tf.Variable(0, trainable=False, name="global_step")',
+    fixed = changed(q7.broken_code, 'step = tf.Variable(0, trainable=False, name="global_step")',
                     'step = tf.Variable(0, trainable=False, name="global_step", dtype=tf.int64, '
                     'collections=[tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.GLOBAL_STEP])')
     with kit.fresh_graph():
@@ -240,7 +243,7 @@ def test_quiet_logs_hides_the_closed_writer_warning_and_restores_the_level():
 # --- the notebook -------------------------------------------------------------------------------
 
 
-def test_notebook_has_seven_exercises_each_with_a_check():
+def test_notebook_has_eight_exercises_each_with_a_check():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     tags = [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
     for exercise in lesson09.EXERCISES:

@@ -340,3 +340,15 @@ def test_rendered_tree_matches_golden_file(file_name):
         "If kit/tree.py or kit/render.py changed on purpose, run "
         "`.venv/bin/python tools/regen_golden.py` and review the diff."
     )
+
+
+def test_batch_norm_update_ops_in_collections_are_not_taken_for_variables():
+    # On a 2-D input slim.batch_norm takes the fused path, whose UPDATE_OPS entries look
+    # like variables (initializer, op, dtype) but are assignments with no outputs.
+    with kit.fresh_graph() as graph:
+        x = kit.tf.placeholder(kit.tf.float32, [None, 4])
+        kit.slim.fully_connected(x, 3, normalizer_fn=kit.slim.batch_norm, scope="fc")
+        tree = ScopeTree.from_graph(graph)
+    assert sorted(v.name for v in tree.variables) == [
+        "fc/BatchNorm/beta", "fc/BatchNorm/moving_mean", "fc/BatchNorm/moving_variance",
+        "fc/weights"]

@@ -35,6 +35,11 @@ LESSONS: tuple[Lesson, ...] = (
            "kit.lessons.lesson07"),
     Lesson("08", "From variable_scope to TF2", "08_variable_scope_to_tf2.ipynb",
            "kit.lessons.lesson08"),
+    Lesson("09", "Losses and training", "09_losses_and_training.ipynb", "kit.lessons.lesson09"),
+    Lesson("10", "Fine-tuning and evaluation", "10_fine_tuning_and_evaluation.ipynb",
+           "kit.lessons.lesson10"),
+    Lesson("11", "Capstone: two towers, a warm start and a port to TF2", "11_capstone.ipynb",
+           "kit.lessons.lesson11"),
 )
 
 
