@@ -1,9 +1,9 @@
 """Start a real Jupyter server and drive its notebook page in Chromium.
 
 Used by the browser tests (through ``conftest.py``) and by ``tools/screenshot.py``.
-What works on this machine is recorded in ``../shared/NOTES.md`` ("Real browser
-tests"): a token, 127.0.0.1, private config/runtime/data dirs, Debian's Chromium,
-waiting for the kernel name before Run All, one JupyterLab workspace per page.
+What it takes to be reliable here: a token, 127.0.0.1, private config/runtime/data dirs,
+Debian's Chromium, a connected idle kernel before anything runs, one JupyterLab workspace
+per page.
 """
 
 from __future__ import annotations
@@ -138,6 +138,30 @@ class JupyterServer:
         self.stop()
         raise TimeoutError(f"jupyter {self.front_end} not ready after {timeout} s:\n{self.log_text()}")
 
+    def api(self, path: str, method: str = "GET", timeout: float = 30):
+        """Call the server's REST API (``path`` like ``/api/sessions``); the JSON answer."""
+        request = urllib.request.Request(
+            f"{self.base_url}{path}", method=method,
+            headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def wait_for_connected_kernel(self, relative_path: str, timeout: float = 60) -> None:
+        """Wait until the server runs an idle kernel for ``relative_path`` that a page is
+        connected to (a websocket is open), so the page's session has its kernel."""
+        deadline = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            seen = [session["kernel"] for session in self.api("/api/sessions")
+                    if session.get("path") == relative_path and session.get("kernel")]
+            if any(kernel.get("execution_state") == "idle" and kernel.get("connections", 0) >= 1
+                   for kernel in seen):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(
+            f"no connected idle kernel for {relative_path} after {timeout} s: {seen}")
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path else ""
 
@@ -172,32 +196,57 @@ def launch_chromium(playwright, **options):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, **options)
 
 
-# Run All is over when the kernel is idle, no prompt reads "[*]:" (Run All marks every
-# queued cell at once) and some cell has a number (outputs were cleared before).
-# An error stops the run, leaving later cells at "[ ]:".
-_RUN_ALL_FINISHED = """() => {
+# A run (Run All, Run All Above) is over when the notebook's execution indicator is idle,
+# no prompt reads "[*]:" and some cell has a number (Clear Outputs removed the old ones).
+# The indicator is what makes this sound: it tracks every execute_request the page sent
+# (by msg_id) until the kernel's idle status for it, and stays "busy" until the last one
+# is answered. The prompts alone are not enough: when a cell raises, JupyterLab (and
+# Notebook 7, which shares its notebook code) resets every later cell that has no number
+# yet from "[*]:" to "[ ]:" at once, while their execute_requests are still queued at the
+# kernel, which may yet abort or run them. So a missing indicator never counts as idle.
+_RUN_FINISHED = """() => {
   const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
   const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
-  const idle = !indicator || indicator.dataset.status === 'idle';
+  const idle = indicator !== null && indicator.dataset.status === 'idle';
   const busy = prompts.some(p => p.textContent.includes('*'));
   return idle && !busy && prompts.some(p => /\\[\\d+\\]/.test(p.textContent));
 }"""
 
-_OUTPUT_PROBLEMS = """(failures) => {
+_CLEARED = """() => !document.querySelector('.jp-Notebook .jp-OutputArea-output') &&
+  ![...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .some(p => /\\[\\d+\\]/.test(p.textContent))"""
+
+# Widget outputs (rendered by the widget manager, so without data-mime-type) that are not
+# showing a view or a failure yet: still "Loading widget..." or an empty box. The wait for
+# widgets waits for these to go; the problem detector reports any that stay.
+_UNSETTLED_WIDGETS = """
+  const unsettled = (cell) => [
+    ...cell.querySelectorAll('.jp-OutputArea-output:not([data-mime-type])')
+  ].filter(out => out.innerText.includes('Loading widget...') ||
+      (out.innerText.trim() === '' && !out.querySelector('input, select, img, svg, canvas')));
+"""
+
+_WIDGETS_SETTLED = """() => {""" + _UNSETTLED_WIDGETS + """
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+  return cells.every(cell => unsettled(cell).length === 0);
+}"""
+
+_OUTPUT_PROBLEMS = """(failures) => {""" + _UNSETTLED_WIDGETS + """
   const found = [];
   const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
   cells.forEach((cell, index) => {
     const where = `code cell ${index + 1}`;
     for (const out of cell.querySelectorAll('.jp-OutputArea-output')) {
       const mime = out.dataset.mimeType || '';
-      const text = out.innerText.trim().slice(0, 400);
+      // A traceback names the exception last: keep its start and its end.
+      const all = out.innerText.trim();
+      const text = all.length > 400 ? `${all.slice(0, 120)} [...] ${all.slice(-280)}` : all;
       if (mime.includes('stderr') || mime.includes('error')) {
         found.push(`${where}: ${mime}: ${text}`);
       }
     }
-    for (const out of cell.querySelectorAll('.jp-OutputArea-output:not([data-mime-type])')) {
-      const empty = out.innerText.trim() === '' && !out.querySelector('input, select, img, svg, canvas');
-      if (empty) found.push(`${where}: a blank widget box`);
+    for (const out of unsettled(cell)) {
+      if (!out.innerText.includes('Loading widget...')) found.push(`${where}: a blank widget box`);
     }
     const text = cell.innerText;
     for (const failure of failures) {
@@ -220,14 +269,22 @@ class NotebookPage:
         self.server = server
 
     def open(self, relative_path: str, timeout_ms: int = 60_000) -> NotebookPage:
+        """Open the notebook and wait until its kernel is connected and idle.
+
+        The page alone cannot say so: its execution indicator reads "idle" by default,
+        before the session exists, and a cell run while the page has no kernel yet is
+        silently skipped. So the server is asked too: it must have an idle kernel for
+        this notebook with the page's websocket connected to it.
+        """
         self.page.goto(self.server.notebook_url(relative_path))
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_ms)
         kernel_name = self.page.locator(".jp-NotebookPanel-toolbar .jp-KernelName").first
         kernel_name.filter(has_text="Python 3").wait_for(timeout=timeout_ms)
+        self.server.wait_for_connected_kernel(relative_path, timeout=timeout_ms / 1000)
         self.page.wait_for_function(
             "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
             "?.dataset.status === 'idle'",
-            timeout=timeout_ms,
+            timeout=timeout_ms, polling=250,
         )
         return self
 
@@ -240,22 +297,41 @@ class NotebookPage:
 
     def run_all(self, timeout_ms: int = 150_000) -> None:
         """Clear the committed outputs, Run All Cells, wait until the run is over."""
+        self._clear_and_run("Run All Cells", timeout_ms)
+
+    def run_all_above(self, cell, timeout_ms: int = 150_000) -> None:
+        """Clear the outputs, select ``cell``, Run All Above Selected Cell, wait until the
+        run is over. ``cell`` and those below it are never sent to the kernel, so they stay
+        unexecuted whatever the cells above do (after an error in Run All, whether a later
+        cell runs depends on when its request reaches the kernel)."""
+        self._clear_and_run("Run All Above Selected Cell", timeout_ms, select=cell)
+
+    def _clear_and_run(self, item: str, timeout_ms: int, select=None) -> None:
         self.menu("Edit", "Clear Outputs of All Cells")
-        self.page.wait_for_function(
-            "() => !document.querySelector('.jp-Notebook .jp-OutputArea-output')")
-        self.menu("Run", "Run All Cells")
+        self.page.wait_for_function(_CLEARED, polling=250)
+        if select is not None:
+            self.select_cell(select)
+        # The menu command marks every cell it runs "[*]:" before the click returns.
+        self.menu("Run", item)
         # Poll 4 times a second, not every frame: the page shares 2 cores with the kernel.
-        self.page.wait_for_function(_RUN_ALL_FINISHED, timeout=timeout_ms, polling=250)
+        self.page.wait_for_function(_RUN_FINISHED, timeout=timeout_ms, polling=250)
         self.wait_for_widgets()
 
+    def select_cell(self, cell) -> None:
+        """Make ``cell`` the active cell, in command mode (a click on its prompt)."""
+        cell.locator(".jp-InputPrompt").click()
+        self.page.wait_for_function(
+            "(cell) => cell.classList.contains('jp-mod-active')",
+            arg=cell.element_handle(), polling=250)
+
     def wait_for_widgets(self, timeout_ms: int = 20_000) -> None:
-        """Give widget views time to load; one still loading is then reported as a problem."""
+        """Wait until every widget output shows its view or a failure, not "Loading
+        widget..." or an empty box. If some are still loading after ``timeout_ms``, return
+        anyway: the problem detector then reports them, as a learner would see them."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         try:
-            self.page.wait_for_function(
-                "() => !document.querySelector('.jp-Notebook').innerText"
-                ".includes('Loading widget...')", timeout=timeout_ms, polling=250)
+            self.page.wait_for_function(_WIDGETS_SETTLED, timeout=timeout_ms, polling=250)
         except PlaywrightTimeout:
             pass
 
@@ -264,9 +340,22 @@ class NotebookPage:
         return self.page.evaluate(_OUTPUT_PROBLEMS, list(WIDGET_FAILURES))
 
     def unexecuted_cells(self) -> list[int]:
-        """1-based numbers of code cells Run All did not reach."""
+        """1-based numbers of code cells the last run did not reach."""
         prompts = self.page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
         return [number for number, text in enumerate(prompts, 1) if not re.search(r"\[\d+\]", text)]
+
+    def problems(self) -> list[str]:
+        """Everything the detector finds: ``output_problems()``, then the code cells left
+        unexecuted ("code cell 5: not executed", "code cells 3-37: not executed")."""
+        runs: list[list[int]] = []
+        for number in self.unexecuted_cells():
+            if runs and runs[-1][-1] == number - 1:
+                runs[-1].append(number)
+            else:
+                runs.append([number])
+        return self.output_problems() + [
+            f"code cell {run[0]}: not executed" if len(run) == 1
+            else f"code cells {run[0]}-{run[-1]}: not executed" for run in runs]
 
     def code_cell(self, source_start: str):
         """The first code cell whose source begins with ``source_start`` (by position,
@@ -286,9 +375,12 @@ class NotebookPage:
         self.page.keyboard.press("Escape")
 
     def run_cell(self, cell, timeout_ms: int = 60_000) -> None:
-        """Shift+Enter in the cell, then wait for its new execution number."""
+        """Shift+Enter in the cell, then wait for its new execution number (the page sets
+        it once the kernel's reply and idle status for the request are in, so after every
+        output) and for its widgets."""
         prompt = cell.locator(".jp-InputPrompt")
-        before = prompt.inner_text()
+        handle = prompt.element_handle()
+        before = handle.evaluate("element => element.textContent")
         cell.locator(".cm-content").click()
         self.page.keyboard.press("Shift+Enter")
         self.page.wait_for_function(
@@ -296,5 +388,6 @@ class NotebookPage:
                 const now = element.textContent;
                 return now !== before && /\\[\\d+\\]/.test(now);
             }""",
-            arg=[prompt.element_handle(), before], timeout=timeout_ms, polling=250,
+            arg=[handle, before], timeout=timeout_ms, polling=250,
         )
+        self.wait_for_widgets()

@@ -48,9 +48,8 @@ def solution_code(module_path: Path, exercise: str) -> str:
 
 
 def assert_ran_cleanly(notebook) -> None:
-    problems = notebook.output_problems()
+    problems = notebook.problems()
     assert not problems, "cells show problems:\n" + "\n".join(problems)
-    assert not notebook.unexecuted_cells(), f"cells not run: {notebook.unexecuted_cells()}"
 
 
 def leaf_names(explorer) -> list[str]:
