@@ -12,6 +12,7 @@ shows as that one line, without a traceback through kit's internals.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -55,6 +56,10 @@ def as_scope_tree(graph_or_tree) -> ScopeTree:
     """The ``ScopeTree`` of a ``tf.Graph`` (a ``ScopeTree`` passes through), or a TypeError."""
     if isinstance(graph_or_tree, ScopeTree):
         return graph_or_tree
+    if isinstance(graph_or_tree, (str, os.PathLike)):
+        from kit.artifacts import tree_from_path
+
+        return tree_from_path(graph_or_tree)
     import tensorflow as tf2
 
     if isinstance(graph_or_tree, tf2.Graph):
@@ -74,7 +79,8 @@ def as_scope_tree(graph_or_tree) -> ScopeTree:
             "pass its graph, `kit.show(x.graph)`, or the `g` from `with kit.fresh_graph() as g:`."
         )
     raise TypeError(
-        f"kit.show needs a tf.Graph, got {_describe(graph_or_tree)}: {HOW_TO_GET_A_GRAPH}."
+        f"kit.show needs a tf.Graph (or the path of a checkpoint, SavedModel or graph file), "
+        f"got {_describe(graph_or_tree)}: {HOW_TO_GET_A_GRAPH}."
     )
 
 
