@@ -194,6 +194,7 @@ class PredictExercise(Exercise):
         solution_code: str = "",
         also_correct: Iterable[Any] = (),
         reveal: bool = True,
+        recall_of: str = "",
     ):
         super().__init__(name, lesson, title, hints, solution_code, explanation)
         self.answer_name = answer_name
@@ -205,6 +206,8 @@ class PredictExercise(Exercise):
             self.wrong_answers = list(wrong_answers or [])
         self.also_correct = list(also_correct)
         self.reveal = reveal
+        #: for a recall question, the lessons it recalls ("lesson 01"); changes the nudge
+        self.recall_of = recall_of
 
     @property
     def expected(self) -> Any:
@@ -268,6 +271,9 @@ class PredictExercise(Exercise):
         """What to do after a first wrong try, without the answer."""
         if not self.reveal:
             return "Think it through again with the hint, then check once more."
+        if self.recall_of:
+            return (f"Think back to {self.recall_of}, change `{self.answer_name}` and check "
+                    "again. A second wrong try shows the answer.")
         return (f"Change `{self.answer_name}` and check again, or run the next cell and "
                 "compare with what TensorFlow prints. A second wrong try shows the answer.")
 

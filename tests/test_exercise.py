@@ -475,3 +475,11 @@ def test_build_feedback_html_carries_the_diff_table(monkeypatch):
     markup = make_build().check()._repr_mimebundle_()["text/html"]
     assert "scopekit-incorrect" in markup
     assert "<table" in markup and "extra copy" in markup
+
+
+def test_a_recall_question_nudges_back_to_its_lesson_not_to_the_next_cell():
+    recall = make_predict()
+    recall.recall_of = "lesson 01"
+    feedback = recall.check("w:0")
+    assert "Think back to lesson 01" in feedback.text
+    assert "next cell" not in feedback.text

@@ -2,6 +2,9 @@
 
 Predict exercises compute their answers by running TF (through ``kit.reuse_lab`` or a
 small graph here), so they always agree with TF 2.21.
+
+``r1``-``r3`` open the lesson: recall questions on earlier lessons, checked and recorded like
+the rest, with answers computed by building the graph they ask about.
 """
 
 from __future__ import annotations
@@ -284,4 +287,133 @@ q6 = FixExercise(
     ],
 )
 
-EXERCISES = (q1, q2, q3, q4, q5, q6)
+# --- recall: three questions on lesson 01 that open this lesson ------------------------
+
+
+def recall_get_variable_under_name_scope() -> str:
+    """The name tf.get_variable gives inside variable_scope('encoder') > name_scope('block')."""
+    with fresh_graph(), tf.variable_scope("encoder"), tf.name_scope("block"):
+        return tf.get_variable("kernel", [2]).name
+
+
+def recall_tf_variable_in_both_scopes() -> str:
+    """The name of a tf.Variable inside name_scope('train') > variable_scope('encoder')."""
+    with fresh_graph(), tf.name_scope("train"), tf.variable_scope("encoder"):
+        return tf.Variable(0.0, name="bias").name
+
+
+def recall_name_scope_none() -> list[str]:
+    """[variable, constant] made under name_scope(None) inside variable_scope('net')."""
+    with fresh_graph():
+        with tf.variable_scope("net"), tf.name_scope(None):
+            w = tf.get_variable("w", [1])
+            k = tf.constant(1.0, name="k")
+        return [w.name, k.name]
+
+
+r1 = PredictExercise(
+    name="r1",
+    lesson="02",
+    title="Recall (lesson 01): tf.get_variable under a name scope",
+    recall_of="lesson 01",
+    answer_name="r1_answer",
+    expected=recall_get_variable_under_name_scope,
+    explanation=(
+        "tf.get_variable sees only variable scopes, so the name scope `block` adds nothing: "
+        "the variable is `encoder/kernel:0`. An op made at the same place would be named "
+        "`encoder/block/...`."
+    ),
+    wrong_answers={
+        "encoder/block/kernel:0": (
+            "That is how an op or a tf.Variable would be named here. tf.get_variable sees only "
+            "one kind of scope: which kind is `block`?"
+        ),
+        "kernel:0": (
+            "One kind of scope does prefix what tf.get_variable makes: which kind is `encoder`?"
+        ),
+        "block/kernel:0": (
+            "tf.get_variable sees only one kind of scope, and `block` is the other kind."
+        ),
+    },
+    hints=[
+        "Which kind of scope does tf.get_variable read, and which kinds does an op's name take?",
+        (
+            "tf.get_variable reads variable scopes only; a tf.name_scope is invisible to it "
+            "(lesson 01, section 3)."
+        ),
+    ],
+    solution_code='r1_answer = "encoder/kernel:0"',
+)
+
+r2 = PredictExercise(
+    name="r2",
+    lesson="02",
+    title="Recall (lesson 01): a tf.Variable in both kinds of scope",
+    recall_of="lesson 01",
+    answer_name="r2_answer",
+    expected=recall_tf_variable_in_both_scopes,
+    explanation=(
+        "A tf.Variable is named like an op, by every name scope that is open, and "
+        "`variable_scope(\"encoder\")` opens a name scope `encoder` too: `train/encoder/bias:0`. "
+        "This is why the TensorNets guide's sentence about tf.Variable has it backwards."
+    ),
+    wrong_answers={
+        "train/bias:0": (
+            "A tf.Variable does take the name scopes, but a variable_scope opens a name scope of "
+            "the same name as well as a variable scope."
+        ),
+        "encoder/bias:0": (
+            "That is the tf.get_variable rule. A tf.Variable is named like an op: which scopes "
+            "does an op's name take?"
+        ),
+    },
+    hints=[
+        "A tf.Variable is named like an op. Which scopes does an op's name take?",
+        (
+            "Every open name scope counts, and `tf.variable_scope(...)` opens a name scope of its "
+            "own name as well (lesson 01, section 2)."
+        ),
+    ],
+    solution_code='r2_answer = "train/encoder/bias:0"',
+)
+
+r3 = PredictExercise(
+    name="r3",
+    lesson="02",
+    title="Recall (lesson 01): name_scope(None) inside a variable scope",
+    recall_of="lesson 01",
+    answer_name="r3_answer",
+    expected=recall_name_scope_none,
+    explanation=(
+        "`tf.name_scope(None)` drops you back to the root name scope, so the constant is "
+        "`k:0`; the variable scope `net` is still open, so tf.get_variable gives `net/w:0`."
+    ),
+    wrong_answers={
+        ("w:0", "k:0"): (
+            "name_scope(None) resets the name scope only. The variable scope `net` is still "
+            "open, and tf.get_variable reads that one."
+        ),
+        ("net/w:0", "net/k:0"): (
+            "That leaves out name_scope(None): it drops ops back to the root name scope, "
+            "whatever variable scope is open."
+        ),
+        ("w:0", "net/k:0"): (
+            "The two rules are swapped: name_scope(None) resets one kind of scope, and only ops "
+            "read that kind."
+        ),
+    },
+    hints=[
+        (
+            "name_scope(None) resets one kind of scope. Which kind, and which of the two names "
+            "reads it?"
+        ),
+        (
+            "The constant is an op, named by name scopes; tf.get_variable reads only the variable "
+            "scope, which is still open (lesson 01, section 5)."
+        ),
+    ],
+    solution_code='r3_answer = ["net/w:0", "k:0"]',
+)
+
+
+EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5, q6)

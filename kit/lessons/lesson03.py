@@ -5,6 +5,9 @@ The towers are the image filter of the Chinese blog post on name_scope and varia
 built with tf-slim's ResNet-50. Predict answers are computed by building the graphs they
 ask about: the image filter, eager-mode get_variable, and two ResNet-50 clones with batch
 norm.
+
+``r1``-``r3`` open the lesson: recall questions on earlier lessons, checked and recorded like
+the rest, with answers computed by building the graph they ask about.
 """
 
 from __future__ import annotations
@@ -357,4 +360,142 @@ q6 = PredictExercise(
     solution_code="q6_answer = 54",
 )
 
-EXERCISES = (q1, q2, q3, q4, q5, q6)
+# --- recall: three questions on lessons 01 and 02 that open this lesson -----------------
+
+
+def recall_third_auto_reuse_pass_op() -> str:
+    """The product's name after three passes through variable_scope('dense', AUTO_REUSE)."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        for _ in range(3):
+            with tf.variable_scope("dense", reuse=tf.AUTO_REUSE):
+                y = tf.matmul(x, tf.get_variable("w", [2, 2]))
+        return y.name
+
+
+def recall_nested_reuse_false_count() -> int:
+    """Variables after get_variable under reuse=False nested in a reuse=True scope."""
+    with fresh_graph():
+        with tf.variable_scope("model"), tf.variable_scope("inner"):
+            tf.get_variable("w", [1])
+        with tf.variable_scope("model", reuse=True), tf.variable_scope("inner", reuse=False):
+            tf.get_variable("w", [1])
+        return len(tf.global_variables())
+
+
+def recall_get_variable_after_tf_variable() -> str:
+    """tf.get_variable('w') in scope 'head' after a tf.Variable named 'w' there."""
+    with fresh_graph(), tf.variable_scope("head"):
+        tf.Variable(0.0, name="w")
+        return tf.get_variable("w", []).name
+
+
+r1 = PredictExercise(
+    name="r1",
+    lesson="03",
+    title="Recall (lessons 01 and 02): the third pass through an AUTO_REUSE scope",
+    recall_of="lessons 01 and 02",
+    answer_name="r1_answer",
+    expected=recall_third_auto_reuse_pass_op,
+    explanation=(
+        "AUTO_REUSE shares the variable `dense/w`, but each `with tf.variable_scope(\"dense\")` "
+        "also opens a name scope, and a name scope opened again is uniquified: `dense/`, "
+        "`dense_1/`, `dense_2/`. So the third product is `dense_2/MatMul:0`."
+    ),
+    wrong_answers={
+        "dense/MatMul_2:0": (
+            "Each pass opens the variable scope `dense` again, and each opening opens a new name "
+            "scope too: the ops of a later pass do not go back into the first one."
+        ),
+        "dense/MatMul:0": (
+            "AUTO_REUSE shares the variable, not the ops: every pass makes a new MatMul, and two "
+            "ops cannot have one name."
+        ),
+        "dense_3/MatMul:0": (
+            "Count the passes again: the first opening gets the plain name, and the suffixes "
+            "start at `_1`."
+        ),
+    },
+    hints=[
+        (
+            "AUTO_REUSE shares variables. What happens to the name scope each time the variable "
+            "scope is opened again?"
+        ),
+        (
+            "Every `with tf.variable_scope(...)` opens a name scope as well, and a name scope "
+            "opened a second time gets a suffix `_1`, then `_2` (lesson 01, section 6; lesson "
+            "02, section 8)."
+        ),
+    ],
+    solution_code='r1_answer = "dense_2/MatMul:0"',
+)
+
+r2 = PredictExercise(
+    name="r2",
+    lesson="03",
+    title="Recall (lesson 02): reuse=False inside a scope that reuses",
+    recall_of="lesson 02",
+    answer_name="r2_answer",
+    expected=recall_nested_reuse_false_count,
+    explanation=(
+        "A nested scope's `reuse=False`, like `None`, means 'inherit': inside "
+        "`variable_scope(\"model\", reuse=True)` the scope `inner` reuses as well, so the "
+        "second get_variable returns `model/inner/w` and the graph still holds one variable."
+    ),
+    wrong_answers={
+        2: (
+            "A second variable would need get_variable to create `model/inner/w` again, but "
+            "reuse=False inside a scope that reuses does not switch reuse off."
+        ),
+        "ValueError": (
+            "'Already exists' comes from a scope that does not reuse. Does reuse=False really "
+            "switch reuse off inside a scope opened with reuse=True?"
+        ),
+    },
+    hints=[
+        "What does reuse=False mean when the scope around it was opened with reuse=True?",
+        (
+            "In a nested scope, reuse=False behaves like reuse=None: the child takes its parent's "
+            "setting, and reuse=True cannot be undone inside (lesson 02, section 6)."
+        ),
+    ],
+    solution_code="r2_answer = 1",
+)
+
+r3 = PredictExercise(
+    name="r3",
+    lesson="03",
+    title="Recall (lesson 01): tf.get_variable after a tf.Variable of the same name",
+    recall_of="lesson 01",
+    answer_name="r3_answer",
+    expected=recall_get_variable_after_tf_variable,
+    explanation=(
+        "tf.get_variable keeps its own store of the variables it made, and tf.Variable never "
+        "registers there, so get_variable creates. The graph already has an op `head/w`, so "
+        "the new variable is renamed `head/w_1:0` (its store still files it as `head/w`)."
+    ),
+    wrong_answers={
+        "head/w:0": (
+            "get_variable does create here, but the graph already has an op with that name "
+            "(the tf.Variable's), and two ops cannot share one name."
+        ),
+        "ValueError": (
+            "get_variable refuses a name that is in its own store of variables. Did the "
+            "tf.Variable put `head/w` there?"
+        ),
+    },
+    hints=[
+        (
+            "tf.get_variable keeps a store of the variables it made. Does tf.Variable register "
+            "there?"
+        ),
+        (
+            "It does not, so get_variable creates; but the graph needs a unique op name, and the "
+            "tf.Variable took the plain one (lesson 01, section 9)."
+        ),
+    ],
+    solution_code='r3_answer = "head/w_1:0"',
+)
+
+
+EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5, q6)

@@ -2,13 +2,16 @@
 
 Predict exercises compute their expected answer by building the graph they ask about,
 so the answer is whatever TensorFlow 2.21 + tf-slim 1.1.0 really do.
+
+``r1``-``r3`` open the lesson: recall questions on earlier lessons, checked and recorded like
+the rest, with answers computed by building the graph they ask about.
 """
 
 from __future__ import annotations
 
 from itertools import permutations
 
-from kit.exercise import BuildExercise, FixExercise, PredictExercise
+from kit.exercise import BuildExercise, FixExercise, PredictExercise, TracebackExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
 
 tf, slim = import_tensorflow()
@@ -289,4 +292,152 @@ q6 = PredictExercise(
     also_correct=permutations(["conv1/weights", "conv10/weights", "conv1_1/weights"]),
 )
 
-EXERCISES = (q1, q2, q3, q4, q5, q6)
+# --- recall: three questions on lessons 01 to 03 that open this lesson ------------------
+
+
+def recall_second_clone_output() -> str:
+    """The second clone's output: name_scope('clone1') > variable_scope('model', AUTO_REUSE)."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        for clone in ("clone0", "clone1"):
+            with tf.name_scope(clone), tf.variable_scope("model", reuse=tf.AUTO_REUSE):
+                y = tf.matmul(x, tf.get_variable("w", [2, 2]), name="y")
+        return y.name
+
+
+RECALL_REUSE_TRUE_CODE = '''\
+x = tf.placeholder(tf.float32, [None, 4])
+with tf.variable_scope("tower"):
+    w = tf.get_variable("w", [4, 4])
+    left = tf.matmul(x, w)
+with tf.variable_scope("tower", reuse=True):
+    w_again = tf.get_variable("w", [4, 4])
+    b = tf.get_variable("b", [4], initializer=tf.zeros_initializer())
+    right = tf.matmul(x, w_again) + b
+'''
+
+
+def recall_regularization_losses_after_three_builds() -> int:
+    """Regularization losses after three builds of one regularized weight under AUTO_REUSE."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        for _ in range(3):
+            with tf.variable_scope("dense", reuse=tf.AUTO_REUSE):
+                w = tf.get_variable("w", [3, 3], regularizer=tf.nn.l2_loss)
+                x = tf.matmul(x, w)
+        return len(tf.losses.get_regularization_losses())
+
+
+r1 = PredictExercise(
+    name="r1",
+    lesson="04",
+    title="Recall (lessons 01 and 03): the second clone's output",
+    recall_of="lessons 01 and 03",
+    answer_name="r1_answer",
+    expected=recall_second_clone_output,
+    explanation=(
+        "Ops take every open name scope: `clone1`, then the name scope that "
+        "`variable_scope(\"model\")` opens inside it, so `clone1/model/y:0`. There is no "
+        "`model` name scope inside `clone1` yet, so it needs no suffix. The variable is "
+        "`model/w`, made once by the first clone and reused by the second."
+    ),
+    wrong_answers={
+        "model_1/y:0": (
+            "That is the name the second build gets without the clone name scopes. Here each "
+            "build runs inside a name scope of its own: where does the variable scope's name "
+            "scope open?"
+        ),
+        "clone1/y:0": (
+            "variable_scope('model') opens a name scope of the same name too, inside the name "
+            "scope that is open."
+        ),
+        "model/y:0": (
+            "That would leave out the clone's name scope. An op takes every name scope that is "
+            "open, and only the variable ignores them."
+        ),
+    },
+    hints=[
+        (
+            "An op is named by every name scope that is open. Which name scopes are open in the "
+            "second pass, and in what order?"
+        ),
+        (
+            "`variable_scope(\"model\")` opens its name scope inside `clone1` this time. Is there "
+            "already a name scope called `model` inside `clone1`? (lesson 03, section 7)"
+        ),
+    ],
+    solution_code='r1_answer = "clone1/model/y:0"',
+)
+
+r2 = TracebackExercise(
+    name="r2",
+    lesson="04",
+    title="Recall (lesson 02): a second tower that needs one more variable",
+    recall_of="lesson 02",
+    answer_name="r2_answer",
+    broken_code=RECALL_REUSE_TRUE_CODE,
+    fix=(5, 'with tf.variable_scope("tower", reuse=tf.AUTO_REUSE):'),
+    wrong_answers={
+        7: (
+            "Line 7 only asks for `tower/b`. Whether tf.get_variable may create it is decided by "
+            "the scope it runs in."
+        ),
+        6: (
+            "Line 6 finds `tower/w`: it exists. The message is about the other variable."
+        ),
+        2: (
+            "The first scope creates `tower/w`, as it should. The error comes from the second "
+            "scope."
+        ),
+    },
+    hints=[
+        "Under reuse=True, what may tf.get_variable do with a variable that does not exist?",
+        (
+            "reuse=True only fetches; one reuse mode creates what is missing and reuses what "
+            "exists (lesson 02, section 3). Which line sets the mode of the second scope?"
+        ),
+    ],
+    explanation=(
+        "reuse=True only fetches: `tower/w` exists, `tower/b` does not. With "
+        "`reuse=tf.AUTO_REUSE` the second scope reuses `tower/w` and creates `tower/b`."
+    ),
+)
+
+r3 = PredictExercise(
+    name="r3",
+    lesson="04",
+    title="Recall (lesson 03): regularization losses of a shared layer",
+    recall_of="lesson 03",
+    answer_name="r3_answer",
+    expected=recall_regularization_losses_after_three_builds,
+    explanation=(
+        "tf.get_variable calls the regularizer when it creates the variable, and adds the "
+        "result to the REGULARIZATION_LOSSES collection then. The two later passes reuse "
+        "`dense/w`, so they add nothing: one loss, as for the clones of lesson 03."
+    ),
+    wrong_answers={
+        3: (
+            "One per build? A regularizer runs at one moment in a variable's life, and this "
+            "variable is not made three times."
+        ),
+        0: (
+            "regularizer= is not ignored: tf.get_variable puts the loss in the "
+            "REGULARIZATION_LOSSES collection, which tf.losses.get_regularization_losses() "
+            "reads."
+        ),
+    },
+    hints=[
+        (
+            "When does tf.get_variable call its regularizer: at every call, or only when it "
+            "creates the variable?"
+        ),
+        (
+            "Lesson 03, section 7 counted a ResNet's regularization losses for two clones: the "
+            "clone that reuses adds none."
+        ),
+    ],
+    solution_code="r3_answer = 1",
+)
+
+
+EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5, q6)

@@ -4,6 +4,9 @@ Predict exercises compute their answers by building the graph they ask about. Th
 TF-Slim README snippets that break on TF 2.21 become fix-the-bug exercises: the nested
 arg_scope (a TypeError) as a function, the first arg_scope (a SyntaxError) as a code
 string, so an untouched notebook still runs top to bottom.
+
+``r1``-``r3`` open the lesson: recall questions on earlier lessons, checked and recorded like
+the rest, with answers computed by building the graph they ask about.
 """
 
 from __future__ import annotations
@@ -358,7 +361,151 @@ q7 = BuildExercise(
     ],
 )
 
-EXERCISES = (q1, q2, q3, q4, q5, q6, q7)
+# --- recall: three questions on lessons 03 and 04 that open this lesson -----------------
+
+
+def recall_model_variables_of_four_calls() -> list[str]:
+    """get_model_variables() after slim.variable, slim.model_variable and tf.get_variable."""
+    with fresh_graph():
+        slim.variable("counter", [], trainable=False)
+        slim.model_variable("weights", [3, 3])
+        tf.get_variable("bias", [3])
+        slim.model_variable("scale", [], trainable=False)
+        return [v.op.name for v in slim.get_model_variables()]
+
+
+def recall_collection_scope_prefix() -> list[str]:
+    """tf.get_collection(GLOBAL_VARIABLES, scope='enc') with scopes enc, enc_2 and dec."""
+    with fresh_graph():
+        for name in ("enc", "enc_2", "dec"):
+            with tf.variable_scope(name):
+                tf.get_variable("w", [1])
+        return [v.op.name for v in tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES, scope="enc")]
+
+
+def recall_tf_variable_under_auto_reuse() -> int:
+    """Trainable variables after a layer mixing get_variable and tf.Variable is called twice."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+
+        def layer(inputs):
+            with tf.variable_scope("layer", reuse=tf.AUTO_REUSE):
+                w = tf.get_variable("w", [2, 2])
+                b = tf.Variable(tf.zeros([2]), name="b")
+                return tf.matmul(inputs, w) + b
+
+        layer(layer(x))
+        return len(tf.trainable_variables())
+
+
+r1 = PredictExercise(
+    name="r1",
+    lesson="05",
+    title="Recall (lesson 04): which helpers make model variables",
+    recall_of="lesson 04",
+    answer_name="r1_answer",
+    expected=recall_model_variables_of_four_calls,
+    explanation=(
+        "Only `slim.model_variable` (and every slim layer, which uses it) adds to the "
+        "`model_variables` collection, trainable or not, so the list is "
+        "`['weights', 'scale']`. `slim.variable` makes a regular variable, and "
+        "`tf.get_variable` knows nothing of tf-slim's collections."
+    ),
+    wrong_answers={
+        ("weights",): (
+            "trainable=False keeps a variable out of training, not out of the model variables."
+        ),
+        ("counter", "weights", "scale"): (
+            "slim.variable makes a regular variable: of tf-slim's two helpers, only one files "
+            "its variable as a model variable."
+        ),
+        ("weights", "bias", "scale"): (
+            "tf.get_variable knows nothing of tf-slim's collections: it joins the global and "
+            "trainable ones only."
+        ),
+        ("counter", "weights", "bias", "scale"): (
+            "get_model_variables() reads one collection, not every variable of the graph."
+        ),
+    },
+    hints=[
+        (
+            "get_model_variables() reads the `model_variables` collection. Which of the calls "
+            "add to it?"
+        ),
+        (
+            "slim.model_variable and the slim layers do, whether the variable is trainable or "
+            "not; slim.variable and tf.get_variable do not (lesson 04, sections 4 and 6)."
+        ),
+    ],
+    solution_code='r1_answer = ["weights", "scale"]',
+)
+
+r2 = PredictExercise(
+    name="r2",
+    lesson="05",
+    title="Recall (lesson 04): what scope= matches",
+    recall_of="lesson 04",
+    answer_name="r2_answer",
+    expected=recall_collection_scope_prefix,
+    explanation=(
+        "`scope=` is a regular expression matched at the start of each full name (`re.match`), "
+        "so `\"enc\"` also catches `enc_2/w`. Write `\"enc/\"` to mean the scope."
+    ),
+    wrong_answers={
+        ("enc/w",): (
+            "scope= is not compared with whole scopes: it is a pattern matched against the start "
+            "of each full name. Look at every name that begins with those letters."
+        ),
+        ("enc/w", "enc_2/w", "dec/w"): (
+            "scope= does filter: it keeps only the names that match the pattern at their start."
+        ),
+    },
+    hints=[
+        (
+            "How does scope= compare its pattern with a variable's name: as a whole scope, or as "
+            "the start of the string?"
+        ),
+        (
+            "It matches a regular expression at the start of the full name, so `'enc'` is not the "
+            "same as `'enc/'` (lesson 04, section 9)."
+        ),
+    ],
+    solution_code='r2_answer = ["enc/w", "enc_2/w"]',
+)
+
+r3 = PredictExercise(
+    name="r3",
+    lesson="05",
+    title="Recall (lesson 03): tf.Variable in a layer built twice",
+    recall_of="lesson 03",
+    answer_name="r3_answer",
+    expected=recall_tf_variable_under_auto_reuse,
+    explanation=(
+        "AUTO_REUSE shares what tf.get_variable makes, so `layer/w` is made once. tf.Variable "
+        "never looks in the variable store: each call makes a new bias (`layer/b`, then "
+        "`layer_1/b`). Three variables, and the towers share only the weights."
+    ),
+    wrong_answers={
+        2: (
+            "AUTO_REUSE shares what tf.get_variable makes. Does tf.Variable look in the "
+            "variable store at all?"
+        ),
+        4: (
+            "AUTO_REUSE does share `layer/w`: the second call finds it and reuses it."
+        ),
+    },
+    hints=[
+        "Which of the two ways of making a variable does a reuse mode affect?",
+        (
+            "tf.Variable ignores reuse: every call makes a new one; tf.get_variable under "
+            "AUTO_REUSE makes `w` once (lesson 03, section 4)."
+        ),
+    ],
+    solution_code="r3_answer = 3",
+)
+
+
+EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5, q6, q7)
 EXERCISES_BY_NAME = {exercise.name: exercise for exercise in EXERCISES}
 
 

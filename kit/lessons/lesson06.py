@@ -3,6 +3,9 @@ vgg16() into the real VGG-16.
 
 Expected answers are computed by building the graphs; VGG-16's weights are never
 initialised (parameters are counted from shapes, so the kernel stays small).
+
+``r1``-``r3`` open the lesson: recall questions on earlier lessons, checked and recorded like
+the rest, with answers computed by building the graph they ask about.
 """
 
 from __future__ import annotations
@@ -363,4 +366,140 @@ q5 = FixExercise(
     ),
 )
 
-EXERCISES = (q1, q2, q3, q4, q5)
+# --- recall: three questions on lessons 02 and 05 that open this lesson -----------------
+
+
+def recall_second_unscoped_fully_connected() -> str:
+    """The weights of the second of two slim.fully_connected layers called without scope=."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 8], name="x")
+        slim.fully_connected(slim.fully_connected(x, 4), 2)
+        return tf.global_variables()[2].name
+
+
+def recall_conv_parameter_count() -> int:
+    """Parameters (weights and biases) of slim.conv2d(x, 64, [3, 3]) on a 3-channel image."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 32, 32, 3], name="x")
+        slim.conv2d(x, 64, [3, 3], scope="conv1")
+        return sum(v.shape.num_elements() for v in tf.global_variables())
+
+
+def recall_reused_layer_output() -> str:
+    """The output of a second slim.conv2d with scope='conv1' and reuse=True."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 8, 8, 3], name="x")
+        slim.conv2d(x, 4, [3, 3], scope="conv1")
+        return slim.conv2d(x, 4, [3, 3], scope="conv1", reuse=True).name
+
+
+r1 = PredictExercise(
+    name="r1",
+    lesson="06",
+    title="Recall (lesson 05): two layers without scope=",
+    recall_of="lesson 05",
+    answer_name="r1_answer",
+    expected=recall_second_unscoped_fully_connected,
+    explanation=(
+        "Without scope=, slim.fully_connected opens the default variable scope "
+        "`fully_connected`; the second layer's default scope is uniquified to "
+        "`fully_connected_1`, and the variables inside keep their plain names: "
+        "`fully_connected_1/weights:0`."
+    ),
+    wrong_answers={
+        "fully_connected/weights_1:0": (
+            "Each slim layer opens a variable scope of its own, so its variables never need a "
+            "`_1`: what gets a number is the scope."
+        ),
+        "fully_connected/weights:0": (
+            "That is the first layer's weights. Without scope= the second call does not reuse: "
+            "it gets a default scope of its own."
+        ),
+        "fully_connected_2/weights:0": (
+            "The first layer's scope carries no number; the numbering starts with the second."
+        ),
+    },
+    hints=[
+        (
+            "Without scope=, a slim layer picks a default scope name. What does a second layer of "
+            "the same kind get?"
+        ),
+        (
+            "Like the second `Conv` in lesson 05, section 3, the second default scope gets a "
+            "suffix, and the variables inside it keep their plain names."
+        ),
+    ],
+    solution_code='r1_answer = "fully_connected_1/weights:0"',
+)
+
+r2 = PredictExercise(
+    name="r2",
+    lesson="06",
+    title="Recall (lesson 05): the parameters of one conv layer",
+    recall_of="lesson 05",
+    answer_name="r2_answer",
+    expected=recall_conv_parameter_count,
+    explanation=(
+        "The weights have shape `[3, 3, 3, 64]` (kernel height and width, input channels, "
+        "output channels): 1,728 numbers; the biases one per output channel, 64. Together "
+        "1,792, whatever the image size. VGG-16's first layer is exactly this layer."
+    ),
+    wrong_answers={
+        1728: "That is the weights alone: slim.conv2d makes biases too, one per output channel.",
+        640: (
+            "Each of the 64 filters is 3 x 3 in space and also spans every input channel: "
+            "an RGB image has three."
+        ),
+        65536: (
+            "A conv layer's parameter count does not depend on the image size: the same "
+            "kernel slides over every position."
+        ),
+    },
+    hints=[
+        (
+            "A conv layer's weights have the shape [kernel height, kernel width, input channels, "
+            "output channels]. What else does slim.conv2d make?"
+        ),
+        "Weights: 3 x 3 x 3 x 64; biases: one per output channel (lesson 05, section 2).",
+    ],
+    solution_code="r2_answer = 1792",
+)
+
+r3 = PredictExercise(
+    name="r3",
+    lesson="06",
+    title="Recall (lessons 02 and 05): a layer reused by scope",
+    recall_of="lessons 02 and 05",
+    answer_name="r3_answer",
+    expected=recall_reused_layer_output,
+    explanation=(
+        "`reuse=True` re-opens the variable scope `conv1`, so both calls share `conv1/weights` "
+        "and `conv1/biases`. Re-opening a scope opens a new name scope for its ops, `conv1_1/`, "
+        "so the second output is `conv1_1/Relu:0`."
+    ),
+    wrong_answers={
+        "conv1/Relu_1:0": (
+            "reuse=True re-opens the variable scope `conv1`, but a re-opened scope gets a name "
+            "scope of its own: the new ops do not go back into the first one."
+        ),
+        "conv1/Relu:0": (
+            "That is the first call's output. Reuse shares variables, not ops: the second call "
+            "makes new ops, and two ops cannot have one name."
+        ),
+        "ValueError": (
+            "'Already exists' comes only from a scope that does not reuse, and this second call "
+            "passes reuse=True."
+        ),
+    },
+    hints=[
+        "Reuse shares the variables. Where do the second layer's ops go?",
+        (
+            "Re-opening a variable scope opens a new name scope, numbered like a second name "
+            "scope of the same name (lesson 02, section 8; lesson 05, section 5)."
+        ),
+    ],
+    solution_code='r3_answer = "conv1_1/Relu:0"',
+)
+
+
+EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5)

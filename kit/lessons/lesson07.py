@@ -4,6 +4,9 @@ The checks use a real checkpoint: ``lesson_checkpoint()`` saves ``small_model`` 
 process into a temporary folder (removed when the process ends). Restore exercises are
 judged by values, not by reading code: the check runs the learner's graph, restores or
 initialises it, and compares every variable with the checkpoint.
+
+``r1``-``r3`` open the lesson: recall questions on earlier lessons, checked and recorded like
+the rest, with answers computed by building the graph they ask about.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from kit.checkpoints import checkpoint_variables, restore_error_line, saved_once
-from kit.exercise import BuildExercise, FixExercise, Outcome, PredictExercise
+from kit.exercise import BuildExercise, FixExercise, Outcome, PredictExercise, TracebackExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
 
 tf, slim = import_tensorflow()
@@ -384,4 +387,155 @@ q5 = WarmStartBuild(
     ),
 )
 
-EXERCISES = (q1, q2, q3, q4, q5)
+# --- recall: three questions on lessons 04 to 06 that open this lesson ------------------
+
+
+def recall_second_repeated_layer_weights() -> str:
+    """The weights of the second layer of slim.repeat(x, 2, slim.conv2d, ..., scope='block')."""
+    with fresh_graph():
+        x = tf.placeholder(tf.float32, [None, 8, 8, 3], name="x")
+        slim.repeat(x, 2, slim.conv2d, 8, [3, 3], scope="block")
+        return tf.global_variables()[2].name
+
+
+def recall_global_variables_of_four_calls() -> list[str]:
+    """tf.global_variables() after model_variable, two slim.variable calls and local_variable."""
+    with fresh_graph():
+        slim.model_variable("w", [2])
+        slim.variable("step", [], trainable=False)
+        slim.variable("kept", [], collections=["mine"])
+        slim.local_variable(0, name="count")
+        return [v.op.name for v in tf.global_variables()]
+
+
+RECALL_MISSPELT_DEFAULT_CODE = '''\
+x = tf.placeholder(tf.float32, [None, 8, 8, 3])
+with slim.arg_scope([slim.conv2d], padding="SAME",
+                    weights_regularizer=slim.l2_regularizer(0.0005),
+                    normaliser_fn=None):
+    net = slim.conv2d(x, 8, [3, 3], scope="conv1")
+    net = slim.conv2d(net, 32, [3, 3], scope="conv2")
+'''
+
+
+r1 = PredictExercise(
+    name="r1",
+    lesson="07",
+    title="Recall (lesson 06): the names slim.repeat gives",
+    recall_of="lesson 06",
+    answer_name="r1_answer",
+    expected=recall_second_repeated_layer_weights,
+    explanation=(
+        "slim.repeat opens the scope `block` and calls the layer once per repetition, each in "
+        "a scope of its own named after it and counted from 1: `block/block_1/`, "
+        "`block/block_2/`. So the second layer's weights are `block/block_2/weights:0`, and "
+        "that (without `:0`) is their name in a checkpoint."
+    ),
+    wrong_answers={
+        "block/block_1/weights:0": (
+            "slim.repeat counts its layers from 1, so that is the first layer's weights."
+        ),
+        "block_2/weights:0": (
+            "slim.repeat also opens the outer scope you pass, and numbers the layers inside it."
+        ),
+        "block/Conv_1/weights:0": (
+            "With scope=, slim.repeat names the inner scopes after that scope, not after the "
+            "layer function."
+        ),
+    },
+    hints=[
+        (
+            "slim.repeat opens a scope and gives each layer a scope of its own inside it. How are "
+            "the inner scopes named?"
+        ),
+        (
+            "The inner scopes take the outer scope's name plus `_N`, and N starts at 1 "
+            "(lesson 06, section 2)."
+        ),
+    ],
+    solution_code='r1_answer = "block/block_2/weights:0"',
+)
+
+r2 = PredictExercise(
+    name="r2",
+    lesson="07",
+    title="Recall (lesson 04): which variables are global",
+    recall_of="lesson 04",
+    answer_name="r2_answer",
+    expected=recall_global_variables_of_four_calls,
+    explanation=(
+        "`trainable=False` only keeps `step` out of the trainable collection: it stays global. "
+        "`collections=[\"mine\"]` replaces the default list, which held the global collection, "
+        "so `kept` is in `mine` (and, being trainable, in trainable_variables) only; a local "
+        "variable joins `local_variables` only. That leaves `['w', 'step']`, and a default "
+        "`tf.train.Saver()` saves exactly the global variables (this lesson starts there)."
+    ),
+    wrong_answers={
+        ("w",): (
+            "trainable=False takes a variable out of the trainable collection only; it stays "
+            "in the default list of collections otherwise."
+        ),
+        ("w", "step", "kept"): (
+            "collections= is not added to the default list: it takes that list's place (the "
+            "trainable collection aside)."
+        ),
+        ("w", "step", "kept", "count"): (
+            "A local variable joins a collection of its own, not the global one; and "
+            "collections= replaces the default list."
+        ),
+        ("w", "step", "count"): (
+            "slim.local_variable puts its variable in the local collection only."
+        ),
+    },
+    hints=[
+        (
+            "tf.global_variables() reads one collection. Which of the four calls put their "
+            "variable in it?"
+        ),
+        (
+            "trainable=False drops only the trainable collection; collections=[...] replaces the "
+            "default list, which holds the global collection; slim.local_variable joins the local "
+            "collection only (lesson 04, sections 6 and 7)."
+        ),
+    ],
+    solution_code='r2_answer = ["w", "step"]',
+)
+
+r3 = TracebackExercise(
+    name="r3",
+    lesson="07",
+    title="Recall (lesson 05): an error from an arg_scope",
+    recall_of="lesson 05",
+    answer_name="r3_answer",
+    broken_code=RECALL_MISSPELT_DEFAULT_CODE,
+    fix=(4, "normalizer_fn=None):"),
+    wrong_answers={
+        5: (
+            "Line 5 passes nothing wrong itself: the keyword the message names is not in that "
+            "call. Where does conv1 get its other keywords from?"
+        ),
+        6: "The error stops the cell at the first conv; line 6 never runs.",
+        2: (
+            "The right statement, but it spans three lines: which of them holds the keyword "
+            "the message names?"
+        ),
+    },
+    hints=[
+        (
+            "The message names a keyword that the failing call does not pass itself. Where else "
+            "can a slim layer get keywords from?"
+        ),
+        (
+            "slim.arg_scope does not check the names of its defaults; a misspelt one fails only "
+            "when a listed layer is called (lesson 05, section 11)."
+        ),
+    ],
+    explanation=(
+        "The arg_scope hands `normaliser_fn=None` to every slim.conv2d inside it, and conv2d has "
+        "no argument of that name: the error appears at the first call, although the typo is "
+        "in the arg_scope, spelt `normalizer_fn`."
+    ),
+)
+
+
+EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5)

@@ -4,6 +4,9 @@ The TF1 model (``tf1_mlp``) names its variables by variable scope; the TF2 model
 (``MLP`` of ``Dense`` modules, and ``keras_mlp``) own theirs as attributes. The port
 exercise is judged by values: the learner's name map loads the TF1 checkpoint into the
 Keras model, and both models must then give the same outputs on the same input.
+
+``r1``-``r3`` open the lesson: recall questions on earlier lessons, checked and recorded like
+the rest, with answers computed by building the graph they ask about.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from kit.checkpoints import plan_restore, saved_once
-from kit.exercise import FixExercise, PredictExercise, exec_solution
+from kit.exercise import FixExercise, PredictExercise, TracebackExercise, exec_solution
 from kit.quiet_tf import fresh_graph, import_tensorflow
 from kit.runs import Run, eager, run_eagerly
 from kit.tf2_exercise import ModelExercise
@@ -456,4 +459,159 @@ q6 = NameMapExercise(
     ),
 )
 
-EXERCISES = (q1, q2, q3, q4, q5, q6)
+# --- recall: three questions on lessons 02 to 07 that open this lesson ------------------
+
+
+def recall_vgg16_last_weights() -> str:
+    """The name of the last layer's weights in tf_slim.nets.vgg.vgg_16 (in a graph)."""
+    from tf_slim.nets import vgg
+
+    with fresh_graph():
+        images = tf1.placeholder(tf.float32, [None, 224, 224, 3], name="images")
+        vgg.vgg_16(images, num_classes=10)
+        return tf1.global_variables()[-2].name
+
+
+def recall_batch_norm_checkpoint_count() -> int:
+    """Names in the checkpoint a default Saver writes for one conv2d with batch norm."""
+    import tempfile
+
+    from kit.checkpoints import checkpoint_variables
+
+    with tempfile.TemporaryDirectory(prefix="scopekit-recall08-") as folder:
+        with fresh_graph():
+            x = tf1.placeholder(tf.float32, [None, 8, 8, 3], name="x")
+            slim.conv2d(x, 4, [3, 3], normalizer_fn=slim.batch_norm, scope="conv1")
+            with tf1.Session() as sess:
+                sess.run(tf1.global_variables_initializer())
+                path = tf1.train.Saver().save(sess, f"{folder}/model")
+        return len(checkpoint_variables(path))
+
+
+RECALL_TOWER_CODE = '''\
+images = tf1.placeholder(tf.float32, [2, 4])
+left, right = images[:1], images[1:]
+def tower(x):
+    with tf1.variable_scope("tower"):
+        w = tf1.get_variable("w", [4, 2])
+        return tf.matmul(x, w)
+net_left = tower(left)
+net_right = tower(right)
+'''
+
+
+r1 = PredictExercise(
+    name="r1",
+    lesson="08",
+    title="Recall (lessons 06 and 07): the real VGG-16's last weights",
+    recall_of="lessons 06 and 07",
+    answer_name="r1_answer",
+    expected=recall_vgg16_last_weights,
+    explanation=(
+        "`vgg_16` wraps every layer in the variable scope `vgg_16` and keeps the paper's layer "
+        "names, so the last weights are `vgg_16/fc8/weights:0`, and the checkpoint key is that "
+        "without `:0`. This is why lesson 07's `exclude=[\"fc8\"]` misses them."
+    ),
+    wrong_answers={
+        "fc8/weights:0": (
+            "That is how the README's vgg16() names it. The real network opens one more "
+            "variable scope, around all of its layers."
+        ),
+        "vgg_16/logits/weights:0": (
+            "vgg_16 keeps the layer names of the paper for its head, as for fc6 and fc7."
+        ),
+        "vgg_16/fc8/weights_1:0": (
+            "Every layer has a variable scope of its own, so no variable inside needs a `_1`."
+        ),
+    },
+    hints=[
+        "How does tf_slim.nets.vgg.vgg_16 differ from the README's vgg16() in its scopes?",
+        (
+            "Every layer of vgg_16 sits inside one outer variable scope named after the network, "
+            "and the last layer keeps the name it has in the README (lesson 06, section 5)."
+        ),
+    ],
+    solution_code='r1_answer = "vgg_16/fc8/weights:0"',
+)
+
+r2 = PredictExercise(
+    name="r2",
+    lesson="08",
+    title="Recall (lessons 04, 05 and 07): a checkpoint of one conv layer with batch norm",
+    recall_of="lessons 04, 05 and 07",
+    answer_name="r2_answer",
+    expected=recall_batch_norm_checkpoint_count,
+    explanation=(
+        "A Saver made with no var_list saves every global variable. slim.conv2d with a "
+        "normalizer makes `weights` and no biases; slim.batch_norm makes `beta` (gamma only "
+        "with scale=True) and the two moving averages, which are not trainable but global. "
+        "Four names."
+    ),
+    wrong_answers={
+        2: (
+            "That counts the trainable variables. A default Saver saves every global variable, "
+            "trainable or not."
+        ),
+        6: (
+            "With a normalizer_fn, slim.conv2d makes no biases, and slim.batch_norm makes no "
+            "gamma unless scale=True."
+        ),
+        5: (
+            "One of the variables you counted is not made: conv2d drops its biases when it is "
+            "given a normalizer, and batch_norm makes gamma only with scale=True."
+        ),
+    },
+    hints=[
+        (
+            "A Saver made with no var_list saves one collection of variables. Which one, and "
+            "which of this layer's variables are in it?"
+        ),
+        (
+            "With normalizer_fn=slim.batch_norm, conv2d makes weights but no biases; batch_norm "
+            "makes beta and two moving averages (not trainable, still global), and gamma only "
+            "with scale=True (lesson 05, section 7)."
+        ),
+    ],
+    solution_code="r2_answer = 4",
+)
+
+r3 = TracebackExercise(
+    name="r3",
+    lesson="08",
+    title="Recall (lessons 02 and 03): two towers in TF1",
+    recall_of="lessons 02 and 03",
+    answer_name="r3_answer",
+    broken_code=RECALL_TOWER_CODE,
+    fix=(4, 'with tf1.variable_scope("tower", reuse=tf1.AUTO_REUSE):'),
+    wrong_answers={
+        8: (
+            "Line 8 builds the second tower, which you want. What must the scope allow when the "
+            "function runs a second time?"
+        ),
+        5: (
+            "Line 5 asks for `tower/w`; whether tf.get_variable may hand back the one that "
+            "exists is decided by the scope it runs in."
+        ),
+        7: "The first call builds without trouble: the error comes from the second.",
+    },
+    hints=[
+        (
+            "In TF1, a function called twice creates its variables twice unless its scope says "
+            "otherwise. What does the error ask for?"
+        ),
+        (
+            "The scope the function opens must create `tower/w` on the first call and reuse it on "
+            "the second (lesson 02, section 3; lesson 03, section 2)."
+        ),
+    ],
+    explanation=(
+        "`tf1.variable_scope(\"tower\")` does not reuse, so the second call's get_variable "
+        "finds `tower/w` taken. With `reuse=tf1.AUTO_REUSE` the first call creates it and the "
+        "second reuses it: the two towers share one `w`. In TF2 (this lesson) you get the same "
+        "by calling one object twice."
+    ),
+)
+r3.names = {"tf1": tf1, "tf": tf}
+
+
+EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5, q6)
