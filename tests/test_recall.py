@@ -12,10 +12,9 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from test_wrong_predictions import exercise
+from test_wrong_predictions import assert_first_wrong_try_names
 
 import kit  # noqa: F401  (imports TF quietly first)
-from kit.exercise import Outcome
 from kit.lessons import lesson
 
 # (lesson, exercise, a typical wrong answer, what its feedback must say)
@@ -92,15 +91,7 @@ def as_key(answer):
 @pytest.mark.parametrize(("number", "name", "answer", "concept"), WRONG_RECALLS,
                          ids=[f"{n}-{q}-{a!r}"[:60] for n, q, a, _ in WRONG_RECALLS])
 def test_a_typical_wrong_recall_is_incorrect_and_names_the_concept(number, name, answer, concept):
-    checked = exercise(number, name)
-    checked.forget_attempts()
-    try:
-        feedback = checked.check(answer)
-        assert feedback.outcome is Outcome.INCORRECT
-        assert concept in feedback.text
-        assert not feedback.answer_shown
-    finally:
-        checked.forget_attempts()
+    assert_first_wrong_try_names(number, name, answer, concept)
 
 
 @pytest.mark.parametrize("number", RECALL_LESSONS)

@@ -110,6 +110,11 @@ def exercise(number: str, name: str):
 @pytest.mark.parametrize(("number", "name", "answer", "concept"), WRONG_PREDICTIONS,
                          ids=[f"{n}-{q}-{a!r}"[:60] for n, q, a, _ in WRONG_PREDICTIONS])
 def test_a_typical_wrong_prediction_is_incorrect_and_names_the_concept(number, name, answer, concept):
+    assert_first_wrong_try_names(number, name, answer, concept)
+
+
+def assert_first_wrong_try_names(number: str, name: str, answer, concept: str) -> None:
+    """A first wrong try with ``answer`` is Incorrect, says ``concept`` and not the answer."""
     checked = exercise(number, name)
     checked.forget_attempts()
     try:
