@@ -11,6 +11,7 @@ shows as that one line, without a traceback through kit's internals.
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import os
 from collections.abc import Callable, Iterable
@@ -57,6 +58,13 @@ def as_scope_tree(graph_or_tree) -> ScopeTree:
     if isinstance(graph_or_tree, ScopeTree):
         return graph_or_tree
     if isinstance(graph_or_tree, (str, os.PathLike)):
+        prefix = os.fspath(graph_or_tree)
+        if not (os.path.exists(prefix) or glob.glob(glob.escape(prefix) + ".*")):  # a prefix too
+            raise TypeError(
+                f"kit.show got {_describe(graph_or_tree)} ({str(graph_or_tree)!r}), which is no "
+                f"file or folder here: pass the path of a checkpoint, SavedModel or graph "
+                f"file, or {HOW_TO_GET_A_GRAPH}."
+            )
         from kit.artifacts import tree_from_path
 
         return tree_from_path(graph_or_tree)

@@ -186,3 +186,17 @@ def test_every_widget_output_has_a_readable_fallback(path):
 def test_static_html_shows_each_widget_fallback_and_no_blank_box(path):
     notebook = nbformat.read(path, as_version=4)
     assert static_html_problems(notebook) == []
+
+
+def test_show_takes_the_path_of_a_checkpoint(tmp_path):
+    import kit
+
+    tf = kit.tf
+    with kit.fresh_graph():
+        with tf.variable_scope("layer"):
+            tf.get_variable("w", [3, 2])
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            prefix = tf.train.Saver().save(session, str(tmp_path / "model.ckpt"))
+    text = str(kit.show(prefix))
+    assert "layer/" in text and "(3, 2)" in text
