@@ -1,7 +1,7 @@
 """Repo-wide pytest setup: tests never touch a learner's real progress store.
 
-At configure time (before nbval starts any kernel) ``SCOPEKIT_PROGRESS`` points at a
-file in a fresh temporary folder; kernels started with ``--nbval-current-env`` inherit
+At configure time (before nbval starts any kernel) the progress store's environment
+variable (``kit.progress.ENV_VAR``) points at a file in a fresh temporary folder; kernels started with ``--nbval-current-env`` inherit
 the process environment, so notebooks record there too. Each test file (and each
 notebook) then gets its own empty store, so the start page's progress table reads
 "nothing yet" whatever ran before it, as it did when its outputs were stored by
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-PROGRESS_ENV = "SCOPEKIT_PROGRESS"
-ISOLATED_STORE_PREFIX = "scopekit-isolated-"  # same as tools/execute_notebooks.py
+from kit.progress import ENV_VAR as PROGRESS_ENV
+from tools.execute_notebooks import ISOLATED_STORE_PREFIX
 
 # Fixture lessons are run by tests/test_lesson_modes.py, not collected by nbval.
 collect_ignore_glob = ["tests/fixtures/lesson_*.ipynb"]

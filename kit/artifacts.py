@@ -27,7 +27,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.tree import OpInfo, ScopeTree, VariableInfo
+from kit.tree import (
+    VARIABLE_OP_TYPES,
+    OpInfo,
+    ScopeTree,
+    VariableInfo,
+    is_plumbing,
+    parent_scope,
+    reader_ops,
+)
 
 CHECKPOINT_COLLECTION = "checkpoint"  # the same name kit.checkpoints gives checkpoint trees
 TABLE_MAGIC = 0xDB4775248B80FB57
@@ -39,7 +47,6 @@ VALUE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
 GRAPH_SUFFIXES = (".pb", ".pbtxt", ".pbtext")
 KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
-VARIABLE_OP_TYPES = ("VarHandleOp", "VariableV2", "Variable")
 _DATA_FILE = re.compile(r"^(?P<prefix>.+)\.data-(?P<shard>\d{5})-of-(?P<shards>\d{5})$")
 
 # TensorFlow's DataType enum (tensorflow/core/framework/types.proto) -> tf.DType.name.
@@ -340,7 +347,7 @@ def variable_name(key: str) -> str | None:
     return key
 
 
-def _checkpoint_variables(index: CheckpointIndex, collections=(CHECKPOINT_COLLECTION,),
+def checkpoint_variables(index: CheckpointIndex, collections=(CHECKPOINT_COLLECTION,),
                           saved: dict[str, SavedVariable] | None = None,
                           variable_names: bool = False):
     """VariableInfos and ``{tree name: checkpoint key}``. With ``saved`` (a SavedModel's
@@ -555,8 +562,6 @@ def graph_tree(graph) -> ScopeTree:
     VariableV2) with the shape and dtype from their attributes. A Saver's ops (``save/``)
     are plumbing, and its reads do not make a variable look shared.
     """
-    from kit import tree as tree_module
-
     base = ScopeTree.from_graph(graph)
     known = {v.name for v in base.variables}
     found = [op for op in graph.get_operations()
@@ -573,14 +578,13 @@ def graph_tree(graph) -> ScopeTree:
         shape = op.get_attr("shape")
         dims = () if shape.unknown_rank else tuple(
             None if d.size < 0 else d.size for d in shape.dim)
-        readers = sorted({r.name.rsplit("/", 1)[0] if "/" in r.name else ""
-                          for r in tree_module._reader_ops(op)})
+        readers = sorted({parent_scope(r.name) for r in reader_ops(op)})
         readers = [s for s in readers if not _in_scopes(s, savers)]
         variables.append(VariableInfo(op.name, dims, op.get_attr("dtype").name, False,
                                       op.device or "", (), tuple(readers)))
     names = known | {op.name for op in found}
     ops = [OpInfo(op.name, op.type,
-                  _in_scopes(op.name, savers) or tree_module._is_plumbing(op, names))
+                  _in_scopes(op.name, savers) or is_plumbing(op, names))
            for op in graph.get_operations()]
     return ScopeTree(variables, ops)
 
@@ -776,7 +780,7 @@ def resolve(path: str | os.PathLike) -> tuple[str, str]:
 
 def _load_checkpoint(path: str, prefix: str) -> Artifact:
     index = read_checkpoint_index(prefix)
-    variables, keys = _checkpoint_variables(index)
+    variables, keys = checkpoint_variables(index)
     notes = []
     sliced = sum(1 for e in index.entries if e.sliced)
     if sliced:
@@ -801,7 +805,7 @@ def _load_saved_model(path: str, folder: str, variable_names: bool = False) -> A
     variables, keys = [], {}
     if os.path.isfile(prefix + ".index"):
         index = read_checkpoint_index(prefix)
-        variables, keys = _checkpoint_variables(index, (), info.variables, variable_names)
+        variables, keys = checkpoint_variables(index, (), info.variables, variable_names)
     notes = [f"tags: {', '.join(info.tags)}"] if info.tags else []
     if info.variables and not variable_names:
         notes.append("names are object paths (what a checkpoint restore matches); "

@@ -6,6 +6,7 @@ checkpoint's names with the variables a ``tf.train.Saver(var_list=...)`` would r
 and says, for each, whether it is restored, missing from the checkpoint (restoring
 raises NotFoundError), or restored with a different shape. ``restore_error_line``
 keeps the one meaningful line of TF's long restore errors (no stack trace, no paths).
+``stand_in_checkpoint`` saves the "trained" model an exercise check restores from.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.errors import clean_message
+from kit.quiet_tf import fresh_graph, import_tensorflow
 from kit.render import Displayable, format_shape
 from kit.tree import ScopeTree, VariableInfo, variable_label
 
@@ -57,6 +59,30 @@ def saved_once(name: str, save: Callable[[str], str]) -> str:
         save(os.path.join(folder.name, name))
         _saved_folders[name] = folder
     return os.path.join(_saved_folders[name].name, name)
+
+
+def stand_in_checkpoint(name: str, build: Callable[[], Any],
+                        update: Callable[[Any], Any] | None = None) -> str:
+    """The checkpoint of the model ``build()`` makes, after a stand-in for training.
+
+    Saved once per process (``saved_once``), without a meta graph. Each variable is first
+    initialised, then changed by the op ``update(variable)`` returns; by default every
+    value + 1, which makes every saved value differ from a fresh initialisation (biases
+    start at 0), so a check can tell a restored variable from a fresh one.
+    """
+
+    def save(path: str) -> str:
+        tf1, _ = import_tensorflow()
+        with fresh_graph():
+            build()
+            variables = tf1.global_variables()
+            with tf1.Session() as sess:
+                sess.run(tf1.global_variables_initializer())
+                sess.run([update(v) if update else v.assign_add(tf1.ones_like(v))
+                          for v in variables])
+                return tf1.train.Saver().save(sess, path, write_meta_graph=False)
+
+    return saved_once(name, save)
 
 
 def checkpoint_variables(path: str) -> list[tuple[str, tuple[int, ...]]]:

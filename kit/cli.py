@@ -28,7 +28,7 @@ from pathlib import Path
 
 from kit.artifacts import Artifact, ArtifactError, NameMap, Signature, load, suggest_name_map
 from kit.render import ViewOptions, format_shape, plural, render_html, render_text
-from kit.tree import ScopeNode
+from kit.tree import ScopeNode, parent_scope
 
 
 def _prog() -> str:
@@ -146,14 +146,14 @@ def tree_json(artifact: Artifact, options: ViewOptions) -> dict:
         "parameter_count": sum(v.size for v in variables),
         "variables": [
             {"name": v.name, "key": artifact.key(v.name),
-             "scope": v.name.rsplit("/", 1)[0] if "/" in v.name else "",
+             "scope": parent_scope(v.name),
              "shape": _shape_list(v.shape), "dtype": v.dtype, "parameters": v.size,
              "trainable": v.trainable, "collections": list(v.collections)}
             for v in variables
         ],
         "scopes": scopes,
         "ops": [{"name": o.name, "type": o.type,
-                 "scope": o.name.rsplit("/", 1)[0] if "/" in o.name else ""}
+                 "scope": parent_scope(o.name)}
                 for o in sorted(ops, key=lambda o: o.name)],
         "signatures": [
             {"name": s.name, "method": s.method,

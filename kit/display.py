@@ -1,7 +1,8 @@
 """``kit.show``: a graph's scope tree as a live explorer in Jupyter, text and HTML elsewhere.
 
 In an IPython kernel with ipywidgets importable, ``show`` returns a ``ScopeExplorer``;
-anywhere else (a script, a terminal, CI) it returns a ``StaticTree``. Both carry the same
+anywhere else (a script, a terminal, CI, a Colab without its custom widget manager) it
+returns a ``StaticTree``. On Colab the first ``show`` turns that widget manager on. Both carry the same
 ``text/plain`` (``render_text``) and ``text/html`` (``render_html``), so stored notebook
 outputs read the same on GitHub and compare the same under nbval.
 
@@ -92,8 +93,31 @@ def as_scope_tree(graph_or_tree) -> ScopeTree:
     )
 
 
+_UNKNOWN = object()
+_colab_manager: object = _UNKNOWN  # None outside Colab, else whether its manager is on
+
+
+def colab_widget_manager() -> bool | None:
+    """None outside Colab. On Colab, True once its custom widget manager (which ipywidgets 8
+    needs there) is on: turned on here, once. False where Colab has none or refuses it."""
+    global _colab_manager
+    if _colab_manager is _UNKNOWN:
+        try:
+            from google.colab import output
+        except ImportError:
+            _colab_manager = None
+        else:
+            try:
+                output.enable_custom_widget_manager()
+                _colab_manager = True
+            except Exception:  # noqa: BLE001 - an old or odd Colab: the static view still works
+                _colab_manager = False
+    return _colab_manager
+
+
 def widgets_available() -> bool:
-    """True inside an IPython kernel (Jupyter, nbclient) where ipywidgets can be imported."""
+    """True inside an IPython kernel (Jupyter, nbclient, Colab with its widget manager on)
+    where ipywidgets can be imported."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -101,7 +125,9 @@ def widgets_available() -> bool:
     shell = get_ipython()
     if shell is None or getattr(shell, "kernel", None) is None:
         return False
-    return importlib.util.find_spec("ipywidgets") is not None
+    if importlib.util.find_spec("ipywidgets") is None:
+        return False
+    return colab_widget_manager() is not False
 
 
 def live_or_static(make_live: Callable[[], Any], static: Displayable) -> Any:

@@ -297,7 +297,9 @@ class PredictExercise(Exercise):
 # --- build and fix --------------------------------------------------------------------
 
 
-ExtraCheck = Callable[[Any, Any, Run], "str | None"]
+#: ``check(reference, run)``: a reason the learner's ``run`` is wrong, or None. Both are
+#: ``Run`` records (tree, outputs, model), so a check compares with the reference directly.
+ExtraCheck = Callable[[Run, Run], "str | None"]
 
 
 class BuildExercise(Exercise):
@@ -336,6 +338,8 @@ class BuildExercise(Exercise):
         self.compare = tuple(compare)
         self.extra_checks = list(extra_checks)
         self.starter_code = starter_code
+        #: the code that defines the reference ``function_name`` (a snippet exercise wraps its fix)
+        self.reference_code = solution_code
         self.variable_cap = variable_cap
         self._reference_fn: Callable | None = None
         self._starter_fn: Callable | None = None
@@ -345,7 +349,7 @@ class BuildExercise(Exercise):
     @property
     def reference_function(self) -> Callable:
         if self._reference_fn is None:
-            namespace = exec_solution(self.solution_code, f"{self.name} solution", self.names)
+            namespace = exec_solution(self.reference_code, f"{self.name} solution", self.names)
             self._reference_fn = namespace[self.function_name]
         return self._reference_fn
 
@@ -501,7 +505,7 @@ class BuildExercise(Exercise):
     def _extra_reasons(self, reference: Run, run: Run) -> list[str]:
         reasons = []
         for extra_check in self.extra_checks:
-            reason = extra_check(reference.tree, run.tree, run)
+            reason = extra_check(reference, run)
             if reason:
                 reasons.append(reason)
         return reasons
@@ -656,7 +660,6 @@ class SnippetFixExercise(FixExercise):
         self.snippet = snippet
         self.output_name = output_name
         self.syntax_advice = syntax_advice
-        self.reference_code = _snippet_as_function(fixed_snippet, function_name, output_name)
         super().__init__(
             function_name=function_name,
             starter_code=_snippet_as_function(snippet, function_name, output_name),
@@ -664,13 +667,7 @@ class SnippetFixExercise(FixExercise):
             **kwargs,
         )
         self.answer_name = answer_name
-
-    @property
-    def reference_function(self) -> Callable:
-        if self._reference_fn is None:
-            namespace = exec_solution(self.reference_code, f"{self.name} solution", self.names)
-            self._reference_fn = namespace[self.function_name]
-        return self._reference_fn
+        self.reference_code = _snippet_as_function(fixed_snippet, function_name, output_name)
 
     def _what(self) -> str:
         return f"`{self.answer_name}`"

@@ -55,10 +55,6 @@ class Feedback(Displayable):
     def correct(self) -> bool:
         return self.outcome is Outcome.CORRECT
 
-    @property
-    def text(self) -> str:
-        return self.to_text()
-
     def to_text(self) -> str:
         parts = [f"{self.outcome.label}: {self.message}"]
         if self.diff is not None and not self.diff.empty:

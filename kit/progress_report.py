@@ -22,10 +22,10 @@ layout, a newer format) are listed as skipped with the reason and never stop the
 they are only read, never moved or changed (unlike ``kit.progress``'s own reader, which
 sets a corrupt store aside). Exit status: 0 if at least one file was read, 2 if none.
 
-This module imports no TensorFlow: from ``kit`` only ``kit.progress`` (its entry check),
-matplotlib only for ``--plot``. ``python -m kit.progress`` still runs ``kit/__init__.py``
-first, which imports TensorFlow (seconds); to skip that, run this file directly, with the
-same arguments: ``python kit/progress_report.py report ...``.
+The report imports no TensorFlow: from ``kit`` only ``kit.progress`` (its entry check),
+matplotlib only for ``--plot``; ``kit/__init__.py`` leaves TensorFlow out when the package
+is imported to run a command (``python -m kit.progress``). Run as a file
+(``python kit/progress_report.py report ...``, the same arguments), it works too.
 """
 
 from __future__ import annotations

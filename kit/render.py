@@ -125,7 +125,8 @@ def scope_summary(node: ScopeNode, half: str) -> str:
     return plural(node.op_count, "op")
 
 
-def _label(node: ScopeNode) -> str:
+def scope_label(node: ScopeNode) -> str:
+    """``conv1/``, or ``conv3_1..3/  (×3, same structure)`` for a folded run."""
     if node.is_group:
         return f"{node.name}/  (×{len(node.members)}, same structure)"
     return node.name + "/"
@@ -138,7 +139,9 @@ def _leaf(item: VariableInfo | OpInfo) -> tuple[str, str]:
     return name, item.type
 
 
-def _roots(tree: ScopeTree, options: ViewOptions) -> list[tuple[str, ScopeNode]]:
+def view_roots(tree: ScopeTree, options: ViewOptions) -> list[tuple[str, ScopeNode]]:
+    """``(half, root)`` for each half the options show: variables by variable scope, ops by
+    name scope, filtered and folded as asked."""
     halves = []
     if options.view in ("variables", "both"):
         halves.append(
@@ -182,7 +185,7 @@ def _text_rows(node: ScopeNode, half: str, depth: int | None, prefix: str, rows:
         last = i == len(entries) - 1
         branch = prefix + ("└── " if last else "├── ")
         if isinstance(entry, ScopeNode):
-            rows.append((branch + _label(entry), scope_summary(entry, half)))
+            rows.append((branch + scope_label(entry), scope_summary(entry, half)))
             deeper = prefix + ("    " if last else "│   ")
             if entry.is_group:
                 for j, member in enumerate(entry.children.values()):
@@ -199,7 +202,7 @@ def render_text(tree: ScopeTree, options: ViewOptions | None = None) -> str:
     """The tree as aligned plain text with ├──/└── branches."""
     options = options or ViewOptions()
     blocks = []
-    for half, root in _roots(tree, options):
+    for half, root in view_roots(tree, options):
         rows: list[tuple[str, str]] = []
         if options.depth != 0:
             _text_rows(root, half, options.depth, "", rows)
@@ -225,23 +228,26 @@ def _html_items(node: ScopeNode, half: str, open_depth: int | None, level: int) 
         css = "scopekit-scope scopekit-group" if child.is_group else "scopekit-scope"
         parts.append(
             f'<li><details class="{css}" data-path="{html.escape(child.path)}"{is_open}>'
-            f"<summary><code>{html.escape(_label(child))}</code> "
+            f"<summary><code>{html.escape(scope_label(child))}</code> "
             f"<small>{html.escape(scope_summary(child, half))}</small></summary>"
             f"<ul>{inner}</ul></details></li>"
         )
-    leaves = node.variables if half == "variables" else node.ops
-    for leaf in leaves:
-        name, details = _leaf(leaf)
-        shared = isinstance(leaf, VariableInfo) and leaf.shared
-        css = "scopekit-op" if isinstance(leaf, OpInfo) else "scopekit-variable"
-        if shared:
-            css += " scopekit-shared"
-        parts.append(
-            f'<li class="{css}" data-name="{html.escape(leaf.name)}">'
-            f"<code>{html.escape(name)}</code>{' ◆' if shared else ''} "
-            f"<small>{html.escape(details)}</small></li>"
-        )
+    parts += map(leaf_html, node.variables if half == "variables" else node.ops)
     return "".join(parts)
+
+
+def leaf_html(leaf: VariableInfo | OpInfo) -> str:
+    """One variable or op as the ``<li>`` the HTML view lists under its scope."""
+    name, details = _leaf(leaf)
+    shared = isinstance(leaf, VariableInfo) and leaf.shared
+    css = "scopekit-op" if isinstance(leaf, OpInfo) else "scopekit-variable"
+    if shared:
+        css += " scopekit-shared"
+    return (
+        f'<li class="{css}" data-name="{html.escape(leaf.name)}">'
+        f"<code>{html.escape(name)}</code>{' ◆' if shared else ''} "
+        f"<small>{html.escape(details)}</small></li>"
+    )
 
 
 def render_html(
@@ -257,7 +263,7 @@ def render_html(
     if open_depth is None:
         open_depth = options.depth
     cells = []
-    for half, root in _roots(tree, options):
+    for half, root in view_roots(tree, options):
         title = html.escape(heading(tree, half, root, options))
         body = _html_items(root, half, open_depth, 0) or '<li class="scopekit-empty">(nothing)</li>'
         cells.append(

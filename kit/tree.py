@@ -7,6 +7,7 @@ read it, which is how two towers sharing one variable become visible.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -73,7 +74,10 @@ class OpInfo:
 
 @dataclass
 class ScopeNode:
-    """A scope (or a folded group of numbered sibling scopes) and what it holds."""
+    """A scope (or a folded group of numbered sibling scopes) and what it holds.
+
+    Its counts are taken once, when first asked: a tree is built, then read.
+    """
 
     name: str
     path: str
@@ -96,17 +100,18 @@ class ScopeNode:
         for child in self.children.values():
             yield from child.walk_ops()
 
-    @property
+    @functools.cached_property
     def variable_count(self) -> int:
-        return sum(1 for _ in self.walk_variables())
+        return len(self.variables) + sum(c.variable_count for c in self.children.values())
 
-    @property
+    @functools.cached_property
     def parameter_count(self) -> int:
-        return sum(v.size for v in self.walk_variables())
+        return (sum(v.size for v in self.variables)
+                + sum(c.parameter_count for c in self.children.values()))
 
-    @property
+    @functools.cached_property
     def op_count(self) -> int:
-        return sum(1 for _ in self.walk_ops())
+        return len(self.ops) + sum(c.op_count for c in self.children.values())
 
     def find(self, path: str) -> ScopeNode | None:
         """The descendant scope at ``path`` ('a/b'), or None."""
@@ -161,11 +166,12 @@ def _strip_output_index(name: str) -> str:
     return name.rsplit(":", 1)[0]
 
 
-def _parent_scope(op_name: str) -> str:
+def parent_scope(op_name: str) -> str:
+    """The name scope an op (or variable) was made in: ``a/b`` for ``a/b/c``, ``""`` at the top."""
     return op_name.rsplit("/", 1)[0] if "/" in op_name else ""
 
 
-def _reader_ops(variable_op) -> list:
+def reader_ops(variable_op) -> list:
     """Ops that use a variable's value, looking through its read op (Identity/ReadVariableOp)."""
     own_prefix = variable_op.name + "/"
     readers = []
@@ -202,7 +208,9 @@ def _regularized_variable_ops(graph) -> set[str]:
     return found
 
 
-def _is_plumbing(op, variable_op_names: set[str]) -> bool:
+def is_plumbing(op, variable_op_names: set[str]) -> bool:
+    """An op that is a variable's or a layer's plumbing (initializer, assign, read, a
+    regularizer's probe), or lives inside a variable's own name scope."""
     if op.type in PLUMBING_OP_TYPES or _REGULARIZER_PROBE.match(op.name):
         return True
     parts = op.name.split("/")
@@ -237,7 +245,7 @@ class ScopeTree:
             keys = set(membership[op_name])
             if op_name in regularized:
                 keys.add(REGULARIZED)
-            reader_scopes = sorted({_parent_scope(op.name) for op in _reader_ops(var.op)})
+            reader_scopes = sorted({parent_scope(op.name) for op in reader_ops(var.op)})
             variables.append(
                 VariableInfo(
                     name=op_name,
@@ -251,7 +259,7 @@ class ScopeTree:
             )
         variable_op_names = set(by_op)
         ops = [
-            OpInfo(op.name, op.type, _is_plumbing(op, variable_op_names))
+            OpInfo(op.name, op.type, is_plumbing(op, variable_op_names))
             for op in graph.get_operations()
         ]
         return cls(variables, ops)
@@ -335,13 +343,17 @@ def _leaf_name(full_name: str) -> str:
     return full_name.rsplit("/", 1)[-1]
 
 
-def _signature(node: ScopeNode) -> tuple:
-    """The shape of a subtree by names only, so repeated blocks compare equal."""
-    return (
-        tuple(sorted(_leaf_name(v.name) for v in node.variables)),
-        tuple(sorted(_leaf_name(o.name) + ":" + o.type for o in node.ops)),
-        tuple(sorted((name, _signature(c)) for name, c in node.children.items())),
-    )
+def _signature(node: ScopeNode, known: dict[int, tuple]) -> tuple:
+    """The shape of a subtree by names only, so repeated blocks compare equal (``known``:
+    the signatures already taken, by node id, so each subtree is walked once)."""
+    signature = known.get(id(node))
+    if signature is None:
+        signature = known[id(node)] = (
+            tuple(sorted(_leaf_name(v.name) for v in node.variables)),
+            tuple(sorted(_leaf_name(o.name) + ":" + o.type for o in node.ops)),
+            tuple(sorted((name, _signature(c, known)) for name, c in node.children.items())),
+        )
+    return signature
 
 
 def fold_numbered_runs(node: ScopeNode) -> ScopeNode:
@@ -350,6 +362,10 @@ def fold_numbered_runs(node: ScopeNode) -> ScopeNode:
     This is how TensorBoard folds series; ``slim.repeat(..., scope='conv3')`` then reads
     as one block ``conv3_1..3``. Returns a new tree; the input is left as it was.
     """
+    return _fold(node, {})
+
+
+def _fold(node: ScopeNode, known: dict[int, tuple]) -> ScopeNode:
     folded = ScopeNode(node.name, node.path, variables=list(node.variables), ops=list(node.ops))
     runs: dict[str, list[tuple[int, str]]] = {}
     for name in node.children:
@@ -361,7 +377,7 @@ def fold_numbered_runs(node: ScopeNode) -> ScopeNode:
         entries.sort()
         if len(entries) < 2:
             continue
-        signatures = {_signature(node.children[name]) for _, name in entries}
+        signatures = {_signature(node.children[name], known) for _, name in entries}
         indexes = [i for i, _ in entries]
         if len(signatures) == 1 and indexes == list(range(indexes[0], indexes[0] + len(indexes))):
             label = f"{base}_{indexes[0]}..{indexes[-1]}"
@@ -370,7 +386,7 @@ def fold_numbered_runs(node: ScopeNode) -> ScopeNode:
     for name, child in node.children.items():
         label = grouped.get(name)
         if label is None:
-            folded.children[name] = fold_numbered_runs(child)
+            folded.children[name] = _fold(child, known)
             continue
         if label in folded.children:
             continue
@@ -378,6 +394,6 @@ def fold_numbered_runs(node: ScopeNode) -> ScopeNode:
         path = f"{node.path}/{label}" if node.path else label
         group = ScopeNode(label, path, members=members)
         for member in members:
-            group.children[member] = fold_numbered_runs(node.children[member])
+            group.children[member] = _fold(node.children[member], known)
         folded.children[label] = group
     return folded

@@ -73,3 +73,8 @@ def tagged_index(cells: list[Cell], tag: str) -> int:
     found = [cell.index for cell in cells if tag in cell.tags]
     assert len(found) == 1, f"{len(found)} cells are tagged {tag!r}"
     return found[0]
+
+
+def stored_output_text(path: Path) -> str:
+    """The text of every stored output of a notebook, cell after cell."""
+    return "\n".join(cell.outputs for cell in read_cells(path))

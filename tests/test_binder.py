@@ -4,8 +4,8 @@
 without Docker. It proves which build pack is picked and which files it uses; it does
 not solve the conda environment (conda cannot run here) or build the image.
 
-Binder is lean: every runtime pin of ``pyproject.toml`` and none of the test-only
-packages (pytest, nbval, Playwright, repo2docker, ...), neither listed nor pulled in by a
+Binder is lean: the pins (constraints.txt) of every ``pyproject.toml`` dependency and of
+the ``lab`` extra (JupyterLab, Notebook, ipykernel), and none of the test-only packages (pytest, nbval, Playwright, repo2docker, ...), neither listed nor pulled in by a
 runtime package (checked against the installed packages' own requirements).
 """
 
@@ -25,6 +25,7 @@ from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+CONSTRAINTS = (REPO / "constraints.txt").read_text().splitlines()
 # In the [test] extra only for the tests; a learner never needs them.
 TEST_ONLY = {"pytest", "pytest-timeout", "nbval", "playwright", "jupyter-repo2docker"}
 # In the [test] extra too, but JupyterLab's server needs them anyway
@@ -92,12 +93,20 @@ def binder_pip_lines() -> list[str]:
     return pip_lines
 
 
+def constraint_pins(requirements: list[str]) -> dict[str, str]:
+    """The constraints.txt pins of the packages that ``requirements`` (ranges) name."""
+    pins = _pins([line for line in CONSTRAINTS if line.strip() and not line.startswith("#")])
+    return {name: pins[name] for name in
+            (canonicalize_name(Requirement(line).name) for line in requirements)}
+
+
 def runtime_pins() -> dict[str, str]:
-    return _pins(PROJECT["dependencies"])
+    """What a learner needs: the dependencies and the Jupyter front ends (lab extra)."""
+    return constraint_pins(PROJECT["dependencies"] + PROJECT["optional-dependencies"]["lab"])
 
 
 def test_extra_pins() -> dict[str, str]:
-    return _pins(PROJECT["optional-dependencies"]["test"])
+    return constraint_pins(PROJECT["optional-dependencies"]["test"])
 
 
 test_extra_pins.__test__ = False  # a helper, not a test

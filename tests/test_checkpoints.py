@@ -19,6 +19,7 @@ from kit.checkpoints import (
     checkpoint_variables,
     plan_restore,
     restore_error_line,
+    stand_in_checkpoint,
 )
 from kit.render import ViewOptions, render_text
 
@@ -170,3 +171,26 @@ def test_resource_variables_take_a_checkpoint_tensor_of_another_shape(checkpoint
 def test_unknown_error_keeps_its_first_line_cleaned():
     error = RuntimeError("something odd in /home/someone/site-packages/x.py\nmore")
     assert restore_error_line(error) == "RuntimeError: something odd in <path>"
+
+
+def test_a_stand_in_checkpoint_is_saved_once_and_differs_from_a_fresh_start():
+    built = []
+
+    def build():
+        built.append(1)
+        two_layers()
+
+    path = stand_in_checkpoint("test-two-layers", build)
+    assert stand_in_checkpoint("test-two-layers", build) == path and built == [1]
+    reader = tf.train.load_checkpoint(path)
+    assert [name for name, _ in checkpoint_variables(path)] == [
+        "fc1/biases", "fc1/weights", "logits/biases", "logits/weights"]
+    assert np.array_equal(reader.get_tensor("fc1/biases"), np.ones(2))  # zeros + 1
+    assert not os.path.exists(path + ".meta")
+
+
+def test_a_stand_in_checkpoint_takes_each_variable_from_its_update():
+    path = stand_in_checkpoint("test-two-layers-sevens", two_layers,
+                               update=lambda v: v.assign(tf.fill(v.shape, 7.0)))
+    reader = tf.train.load_checkpoint(path)
+    assert all(np.all(reader.get_tensor(name) == 7) for name, _ in checkpoint_variables(path))

@@ -259,25 +259,90 @@ def test_diff_with_a_bad_side_is_one_line_and_exit_2(files, tmp_path, capsys):
     assert err == f"scopekit: {tmp_path / 'nope'}: no such file or directory\n"
 
 
-# --- reading a checkpoint needs no TensorFlow -------------------------------------------------
+# --- a checkpoint's tree needs no TensorFlow ---------------------------------------------------
 
-NO_TF_SCRIPT = """\
-import sys, types
-package = types.ModuleType("kit")  # stands in for a kit/__init__ that does not import TF
-package.__path__ = [{kit!r}]
-sys.modules["kit"] = package
-from kit.cli import main
-code = main(["tree", {path!r}])
-loaded = sorted(m for m in sys.modules if m == "tensorflow" or m.startswith("tensorflow."))
-print("TF MODULES:", len(loaded))
-sys.exit(code)
+# Packages a checkpoint's tree must not pay for (seconds of import, most of it TensorFlow).
+HEAVY_PACKAGES = ("tensorflow", "tf_slim", "tf_keras", "keras", "IPython", "ipywidgets")
+# Loaded at start-up through PYTHONPATH: at exit, the process writes the names of every
+# module it imported. (`-X importtime` cannot tell: kit imports TensorFlow with stderr
+# pointed at a temporary file, which swallows those lines too.)
+MODULE_WATCH = """\
+import atexit, json, os, sys
+
+def _write_modules():
+    with open(os.environ["SCOPEKIT_TEST_MODULES"], "w") as out:
+        json.dump(sorted(sys.modules), out)
+
+atexit.register(_write_modules)
 """
 
 
-def test_tree_of_a_checkpoint_never_imports_tensorflow(files):
-    script = NO_TF_SCRIPT.format(kit=str(ROOT / "kit"), path=files["a"])
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, check=False)
+@pytest.fixture
+def run_watched(tmp_path):
+    """``run_watched(*argv)``: run ``python ARGV...``; the result and the modules it imported."""
+    hook = tmp_path / "watch"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(MODULE_WATCH)
+    listing = tmp_path / "modules.json"
+
+    def run(*argv: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+        env = {**os.environ, "PYTHONPATH": str(hook), "SCOPEKIT_TEST_MODULES": str(listing)}
+        result = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True,
+                                text=True, timeout=300, check=False, env=env)
+        return result, set(json.loads(listing.read_text()))
+
+    return run
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in HEAVY_PACKAGES)
+
+
+def tree_part(output: str) -> str:
+    """The text tree of ``tree``'s output, without the title and notes above it."""
+    return output.split("\n\n", 1)[1]
+
+
+def test_python_m_kit_tree_of_a_checkpoint_imports_no_tensorflow(files, run_watched):
+    from kit.checkpoints import checkpoint_tree
+
+    result, modules = run_watched("-m", "kit", "tree", files["a"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith("TF MODULES: 0\n")
-    assert EXPECTED_TREE.format(prefix=files["a"]) in result.stdout
+    assert "kit.cli" in modules and "json" in modules  # the listing is the whole process's
+    assert heavy(modules) == []
+    assert result.stderr == ""
+    assert result.stdout == EXPECTED_TREE.format(prefix=files["a"])
+    # ... and the tree is the one TensorFlow's own checkpoint reader gives.
+    with_tf = render_text(checkpoint_tree(files["a"]), ViewOptions(view="variables"))
+    assert tree_part(result.stdout) == with_tf + "\n"
+
+
+def test_scopekit_script_on_a_checkpoint_imports_no_tensorflow(files, run_watched, tmp_path):
+    # The script pip writes for `scopekit = "kit.cli:main"` (the installed one, if any).
+    installed = Path(sys.executable).with_name("scopekit")
+    script = installed if installed.is_file() else tmp_path / "scopekit"
+    if not installed.is_file():
+        script.write_text("import sys\nfrom kit.cli import main\n"
+                          "if __name__ == '__main__':\n    sys.exit(main())\n")
+    result, modules = run_watched(str(script), "tree", files["a"])
+    assert result.returncode == 0, result.stderr
+    assert heavy(modules) == []
+    assert result.stdout == EXPECTED_TREE.format(prefix=files["a"])
+
+
+def test_python_m_kit_tree_of_a_graph_file_imports_tensorflow_quietly_when_it_needs_it(
+        files, run_watched):
+    result, modules = run_watched("-m", "kit", "tree", files["graph"], "--depth", "1")
+    assert result.returncode == 0, result.stderr
+    assert "tensorflow" in modules
+    assert result.stderr == ""
+    assert "Ops by name scope:" in result.stdout
+
+
+def test_python_m_kit_diff_imports_tensorflow_only_for_a_graph(files, run_watched):
+    alone, alone_modules = run_watched("-m", "kit", "diff", files["a"], files["b"], "--limit", "1")
+    assert alone.returncode == 1, alone.stderr
+    assert heavy(alone_modules) == []
+    with_graph, graph_modules = run_watched("-m", "kit", "diff", files["a"], files["graph"])
+    assert with_graph.returncode == 0, with_graph.stderr
+    assert "tensorflow" in graph_modules

@@ -278,7 +278,7 @@ def test_a_progress_store_that_cannot_be_written_never_breaks_a_check(monkeypatc
     from kit import progress
 
     monkeypatch.undo()  # the real recorder, not the autouse capture
-    monkeypatch.setenv("SCOPEKIT_PROGRESS", "/dev/null/progress.json")  # no folder can be made
+    monkeypatch.setenv(progress.ENV_VAR, "/dev/null/progress.json")  # no folder can be made
     monkeypatch.setattr(progress, "_warned", set())
     monkeypatch.setattr(progress, "_unsaved", {})
     with pytest.warns(progress.ProgressWarning, match="could not save"):
@@ -343,13 +343,27 @@ def test_build_wrong_kernel_shape_is_a_shape_difference(monkeypatch):
 
 
 def test_build_extra_check_reason_comes_first():
-    def needs_three_outputs(expected, yours, run):
+    def needs_three_outputs(reference, run):
         return "return the output of every call" if len(run.outputs) != 3 else None
 
     q3 = make_build(extra_checks=[needs_three_outputs])
     feedback = q3.check(q3.reference_function)
     assert feedback.outcome is Outcome.INCORRECT
     assert str(feedback).startswith("Incorrect: return the output of every call")
+
+
+def test_build_extra_check_compares_with_the_reference_run():
+    def same_output_shape(reference, run):
+        wanted, got = reference.outputs[-1].shape.as_list(), run.outputs[-1].shape.as_list()
+        return None if got == wanted else f"the output is {got}; the reference gives {wanted}"
+
+    q3 = make_build(compare=("names",), extra_checks=[same_output_shape])
+    assert q3.check(q3.reference_function).outcome is Outcome.CORRECT
+    strided = ex.exec_solution(TOWER_SOLUTION.replace("[3, 3]", "[3, 3], stride=2"), "a")["towers"]
+    feedback = q3.check(strided)
+    assert feedback.outcome is Outcome.INCORRECT
+    assert str(feedback).startswith("Incorrect: the output is [None, 4, 4, 4]; the reference gives "
+                                    "[None, 8, 8, 4]")
 
 
 def test_build_function_that_builds_nothing_says_so():
@@ -481,5 +495,5 @@ def test_a_recall_question_nudges_back_to_its_lesson_not_to_the_next_cell():
     recall = make_predict()
     recall.recall_of = "lesson 01"
     feedback = recall.check("w:0")
-    assert "Think back to lesson 01" in feedback.text
-    assert "next cell" not in feedback.text
+    assert "Think back to lesson 01" in feedback.to_text()
+    assert "next cell" not in feedback.to_text()

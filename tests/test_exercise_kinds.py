@@ -33,17 +33,17 @@ def test_choice_first_wrong_letter_explains_that_option_only():
     q9 = make_choice()
     first = q9.check("c")
     assert first.outcome is Outcome.INCORRECT
-    assert "name scopes that get_variable ignores" in first.text
-    assert "The answer is" not in first.text and "(b)" not in first.text
+    assert "name scopes that get_variable ignores" in first.to_text()
+    assert "The answer is" not in first.to_text() and "(b)" not in first.to_text()
     second = q9.check("a")
-    assert "The answer is (b): the scope does not reuse" in second.text and second.answer_shown
+    assert "The answer is (b): the scope does not reuse" in second.to_text() and second.answer_shown
 
 
 def test_choice_letter_that_is_no_option_is_not_a_try():
     q9 = make_choice()
     feedback = q9.check("d")
-    assert feedback.outcome is Outcome.INCORRECT and "one of the letters" in feedback.text
-    assert "The answer is" not in q9.check("c").text  # still the first real try
+    assert feedback.outcome is Outcome.INCORRECT and "one of the letters" in feedback.to_text()
+    assert "The answer is" not in q9.check("c").to_text()  # still the first real try
     assert q9.check(____).outcome is Outcome.NOT_ATTEMPTED
 
 
@@ -89,12 +89,12 @@ def test_traceback_answer_is_verified_by_running_the_fix():
     assert q8.expected == 4
     assert q8.check(4).outcome is Outcome.CORRECT
     first = q8.check(5)
-    assert "decided by its scope" in first.text and "Line 4 must change" not in first.text
-    assert "Line 4 must change" in q8.check(5).text
+    assert "decided by its scope" in first.to_text() and "Line 4 must change" not in first.to_text()
+    assert "Line 4 must change" in q8.check(5).to_text()
 
 
 def test_traceback_with_a_fix_that_does_not_fix_is_an_exercise_error():
     wrong_fix = TracebackExercise(name="q7", lesson="02", answer_name="a", broken_code=BROKEN,
                                   fix=(3, 'w = tf.get_variable("w", [4, 2])'), hints=["a", "b"])
     feedback = wrong_fix.check(3)
-    assert feedback.outcome is Outcome.ERROR and "could not compute its own answer" in feedback.text
+    assert feedback.outcome is Outcome.ERROR and "could not compute its own answer" in feedback.to_text()

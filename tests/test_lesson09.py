@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import warnings
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from learner_code import changed, check_code
+from lesson_cells import stored_output_text
 
 import kit  # imports TF quietly first
 from kit.exercise import Outcome, exec_solution
 from kit.lessons import lesson09
-from kit.lessons.lesson09 import q1, q2, q3, q4, q5, q6, q7, q8
+from kit.lessons.lesson09 import q1, q6, q7
 
 tf, slim = kit.tf, kit.slim
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_losses_and_training.ipynb"
@@ -25,57 +26,6 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_losses_and
 pytestmark = [
     pytest.mark.filterwarnings("ignore:`layer.apply` is deprecated"),
 ]
-
-
-def check_code(exercise, code: str):
-    return exercise.check(exec_solution(code, "test")[exercise.function_name])
-
-
-def changed(code: str, old: str, new: str) -> str:
-    assert old in code, f"{old!r} is not in the code"
-    return code.replace(old, new)
-
-
-# --- typical wrong predictions ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("exercise", "answer", "concept"),
-    [
-        (q1, "hidden/weights/Regularizer/l2_regularizer:0", "has its own word for the weights"),
-        (q1, "hidden/weights:0", "That is the variable itself"),
-        (q2, 1, "more than one running statistic"),
-        (q2, 4, "the optimizer's gradient step changes them"),
-        (q3, 5, "A regularizer's loss goes to a collection of its own"),
-        (q3, 2, "`tf.losses.add_loss(smoothness)`"),
-        (q4, 16, "the batch mean it moves towards"),
-        (q4, 0, "create_train_op does run the update ops"),
-        (q4, 8, "after one step"),
-        (q5, "a", "it is not trainable with the default update_ops either"),
-        (q5, "c", "decided by `is_training`, not by"),
-        (q5, "d", "moved it a long way in the same three steps"),
-        (q7, 6, "create_train_op only looks the global step up"),
-        (q7, 5, "the message is about `global_step`"),
-        (q8, 6, "including the one training counts with"),
-        (q8, 4, "only the trainable variables"),
-    ],
-)
-def test_wrong_prediction_names_the_concept(exercise, answer, concept):
-    exercise.forget_attempts()
-    try:
-        feedback = exercise.check(answer)
-        assert feedback.outcome is Outcome.INCORRECT
-        assert concept in feedback.text
-        assert not feedback.answer_shown
-    finally:
-        exercise.forget_attempts()
-
-
-@pytest.mark.parametrize("exercise", [q2, q3, q4, q7, q8], ids=lambda e: e.name)
-def test_wrong_answer_reasons_do_not_state_the_answer(exercise):
-    answer = str(exercise.expected)
-    for wrong, reason in exercise.wrong_answers:
-        assert not re.search(rf"(?<![\w.]){answer}(?![\w])", reason), (wrong, reason)
 
 
 def test_the_regularization_loss_of_a_slim_layer_is_named_after_kernel():
@@ -100,8 +50,7 @@ def test_create_train_op_moves_the_moving_mean_halfway_each_step():
 # --- q6: a train op that runs the update ops ----------------------------------------------------
 
 
-def test_the_starter_train_op_is_not_attempted_and_leaves_the_moving_mean():
-    assert check_code(q6, q6.starter_code).outcome is Outcome.NOT_ATTEMPTED
+def test_the_starter_train_op_leaves_the_moving_mean():
     with kit.fresh_graph():
         loss, optimizer = lesson09.batch_norm_model()
         result = lesson09.run_train_op(optimizer.minimize(loss))
@@ -122,7 +71,7 @@ def test_create_train_op_without_update_ops_is_told_where_the_updates_are():
     code = changed(q6.solution_code, "global_step=global_step)", "global_step=global_step, update_ops=[])")
     feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "is still [0.0, 0.0]" in feedback.text and "UPDATE_OPS" in feedback.text
+    assert "is still [0.0, 0.0]" in feedback.to_text() and "UPDATE_OPS" in feedback.to_text()
 
 
 def test_running_only_the_update_ops_is_told_it_trains_nothing():
@@ -133,14 +82,14 @@ def test_running_only_the_update_ops_is_told_it_trains_nothing():
     )
     feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "left every trainable variable as it was" in feedback.text
+    assert "left every trainable variable as it was" in feedback.to_text()
 
 
 def test_a_train_op_that_does_not_count_steps_is_told_about_global_step():
     code = changed(q6.solution_code, "global_step=global_step)", "global_step=None)")
     feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "global_step is 0" in feedback.text
+    assert "global_step is 0" in feedback.to_text()
 
 
 def test_returning_nothing_asks_for_the_train_op():
@@ -148,7 +97,7 @@ def test_returning_nothing_asks_for_the_train_op():
                    "    slim.learning.create_train_op(loss, optimizer, global_step=global_step)")
     feedback = check_code(q6, code)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "should return the train op" in feedback.text
+    assert "should return the train op" in feedback.to_text()
 
 
 # --- q7: the hand-made global step -------------------------------------------------------------
@@ -243,20 +192,11 @@ def test_quiet_logs_hides_the_closed_writer_warning_and_restores_the_level():
 # --- the notebook -------------------------------------------------------------------------------
 
 
-def test_notebook_has_eight_exercises_each_with_a_check():
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    tags = [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
-    for exercise in lesson09.EXERCISES:
-        assert tags.count(f"exercise:{exercise.name}") == 1 and tags.count(f"check:{exercise.name}") == 1
-    assert notebook.metadata["scopekit"] == {"lesson": "09", "module": "kit.lessons.lesson09"}
-
-
 def test_notebook_outputs_have_no_stderr_paths_or_timings():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("name") == "stderr" or o.get("output_type") == "error"]
-    text = "\n".join(o.get("text", "") + "".join(str(v) for v in o.get("data", {}).values())
-                     for o in outputs)
+    text = stored_output_text(NOTEBOOK)
     assert "model.ckpt-20" in text and "global_step" in text
     for leak in ("/tmp", "scopekit-tiny", "sec/step", "INFO:", "site-packages", " at 0x"):
         assert leak not in text

@@ -11,12 +11,14 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from learner_code import changed, check_code
+from lesson_cells import stored_output_text
 
 import kit  # imports TF quietly first
 from kit.checkpoints import checkpoint_variables
 from kit.exercise import Outcome, exec_solution
 from kit.lessons import lesson11
-from kit.lessons.lesson11 import q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13
+from kit.lessons.lesson11 import q3, q4, q5, q6, q7, q9, q11, q12
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "11_capstone.ipynb"
 
@@ -35,16 +37,6 @@ BODY_KEYS = [
     "towers/body/conv2/BatchNorm/moving_variance",
     "towers/body/conv2/weights",
 ]
-
-
-def changed(code: str, old: str, new: str) -> str:
-    assert old in code, f"{old!r} is not in the code"
-    return code.replace(old, new)
-
-
-def check_code(exercise, code: str):
-    """Check ``code`` the way the notebook would: later steps see the reference two_towers."""
-    return exercise.check(exec_solution(code, "test", exercise.names)[exercise.function_name])
 
 
 def first_try(exercise, answer):
@@ -106,10 +98,7 @@ def test_exclude_logits_keeps_the_head_and_restores_it_with_the_wrong_shape():
     assert values["towers/logits/weights"][0].shape == (256, 2)
 
 
-def test_quiz_answers_come_from_running_tensorflow():
-    assert lesson11.nest_names() == ["model/w:0", "model/tower_0/y:0"]
-    assert lesson11.stack_second_weights() == "fc/fc_2/weights:0"
-    assert lesson11.saved_names() == ["counter", "weights"]
+def test_a_tf2_checkpoint_names_object_attributes():
     assert lesson11.tf2_checkpoint_keys() == [
         "model/hidden/b/.ATTRIBUTES/VARIABLE_VALUE", "model/hidden/w/.ATTRIBUTES/VARIABLE_VALUE",
         "model/out/b/.ATTRIBUTES/VARIABLE_VALUE", "model/out/w/.ATTRIBUTES/VARIABLE_VALUE"]
@@ -161,8 +150,8 @@ def two_towers(left, right, num_classes=2):
 def test_a_body_without_reuse_is_the_already_exists_error():
     feedback = check_code(q3, changed(TOWERS, ", reuse=tf.AUTO_REUSE", ""))
     assert feedback.outcome is Outcome.ERROR
-    assert "Variable towers/body/conv1/weights already exists, disallowed" in feedback.text
-    assert "reuse=tf.AUTO_REUSE" in feedback.text
+    assert "Variable towers/body/conv1/weights already exists, disallowed" in feedback.to_text()
+    assert "reuse=tf.AUTO_REUSE" in feedback.to_text()
 
 
 def test_a_body_in_its_own_scope_per_tower_is_a_copy_not_a_share():
@@ -170,26 +159,26 @@ def test_a_body_in_its_own_scope_per_tower_is_a_copy_not_a_share():
                    'with tf.variable_scope(None, default_name="body"):')
     feedback = check_code(q3, copy)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "the second tower made its own body (`towers/body_1/" in feedback.text
+    assert "the second tower made its own body (`towers/body_1/" in feedback.to_text()
 
 
 def test_the_body_run_twice_on_left_leaves_right_unread():
     feedback = check_code(q3, changed(TOWERS, "[body(left), body(right)]", "[body(left), body(left)]"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "nothing reads `right`" in feedback.text
+    assert "nothing reads `right`" in feedback.to_text()
 
 
 def test_convs_without_batch_norm_keep_their_biases():
     feedback = check_code(q3, changed(TOWERS, "normalizer_fn=slim.batch_norm,", ""))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`towers/body/conv1` has biases and no `BatchNorm/`" in feedback.text
+    assert "`towers/body/conv1` has biases and no `BatchNorm/`" in feedback.to_text()
 
 
 def test_an_arg_scope_without_the_regularizer_is_named():
     no_regularizer = changed(TOWERS, ",\n                            weights_regularizer=slim.l2_regularizer(0.0005)", "")
     feedback = check_code(q3, no_regularizer)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`towers/body/conv1/weights` has no regularizer" in feedback.text
+    assert "`towers/body/conv1/weights` has no regularizer" in feedback.to_text()
 
 
 def test_a_head_on_one_tower_reads_half_the_features():
@@ -197,13 +186,13 @@ def test_a_head_on_one_tower_reads_half_the_features():
                         "features = [body(left)]\n            body(right)")
     feedback = check_code(q3, one_tower)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "the head reads one tower's 128 features" in feedback.text
+    assert "the head reads one tower's 128 features" in feedback.to_text()
 
 
 def test_a_name_scope_for_towers_loses_the_prefix():
     feedback = check_code(q3, changed(TOWERS, 'tf.variable_scope("towers")', 'tf.name_scope("towers")'))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`towers/` is missing from 10 names" in feedback.text
+    assert "`towers/` is missing from 10 names" in feedback.to_text()
 
 
 # --- step 2 (q4): save it --------------------------------------------------------------------------
@@ -214,14 +203,14 @@ SAVE = lesson11.SAVE_SOLUTION
 def test_the_correct_save_says_what_the_checkpoint_holds():
     feedback = check_code(q4, SAVE)
     assert feedback.outcome is Outcome.CORRECT
-    assert "the checkpoint holds all 10 variables of the model" in feedback.text
+    assert "the checkpoint holds all 10 variables of the model" in feedback.to_text()
 
 
 def test_a_saver_over_trainable_variables_misses_the_moving_averages():
     feedback = check_code(q4, changed(SAVE, "tf.train.Saver()", "tf.train.Saver(var_list=tf.trainable_variables())"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "the checkpoint lacks `towers/body/conv1/BatchNorm/moving_mean` and 3 more" in feedback.text
-    assert "moving averages are not trainable" in feedback.text
+    assert "the checkpoint lacks `towers/body/conv1/BatchNorm/moving_mean` and 3 more" in feedback.to_text()
+    assert "moving averages are not trainable" in feedback.to_text()
 
 
 def test_a_saver_made_before_the_model_has_nothing_to_save():
@@ -229,29 +218,29 @@ def test_a_saver_made_before_the_model_has_nothing_to_save():
                     "    saver = tf.train.Saver()\n    two_towers(left, right)\n")
     feedback = check_code(q4, early)
     assert feedback.outcome is Outcome.ERROR
-    assert "ValueError: No variables to save" in feedback.text
-    assert "takes the variables that exist when it is created" in feedback.text
+    assert "ValueError: No variables to save" in feedback.to_text()
+    assert "takes the variables that exist when it is created" in feedback.to_text()
 
 
 def test_saving_before_initialising_names_the_uninitialised_variable_without_paths():
     feedback = check_code(q4, changed(SAVE, "        sess.run(tf.global_variables_initializer())\n", ""))
     assert feedback.outcome is Outcome.ERROR
-    assert "FailedPreconditionError: Could not find variable towers/" in feedback.text
-    assert "run `tf.global_variables_initializer()` in the session" in feedback.text
-    assert "site-packages" not in feedback.text and "Original stack trace" not in feedback.text
+    assert "FailedPreconditionError: Could not find variable towers/" in feedback.to_text()
+    assert "run `tf.global_variables_initializer()` in the session" in feedback.to_text()
+    assert "site-packages" not in feedback.to_text() and "Original stack trace" not in feedback.to_text()
 
 
 def test_no_save_call_writes_no_checkpoint():
     feedback = check_code(q4, changed(SAVE, "return saver.save(sess, path)", "pass"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "no checkpoint was written under `path`" in feedback.text
+    assert "no checkpoint was written under `path`" in feedback.to_text()
 
 
 def test_a_saver_over_the_body_only_misses_the_head():
     body_only = changed(SAVE, "tf.train.Saver()", 'tf.train.Saver(var_list=slim.get_variables("towers/body/"))')
     feedback = check_code(q4, body_only)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "the checkpoint lacks `towers/logits/biases` and 1 more" in feedback.text
+    assert "the checkpoint lacks `towers/logits/biases` and 1 more" in feedback.to_text()
 
 
 # --- step 3 (q5): the warm start -------------------------------------------------------------------
@@ -262,7 +251,7 @@ WARM = lesson11.WARM_START_SOLUTION
 def test_the_correct_warm_start_says_what_the_restore_did():
     feedback = check_code(q5, WARM)
     assert feedback.outcome is Outcome.CORRECT
-    assert "fills all 8 variables of the body from the checkpoint" in feedback.text
+    assert "fills all 8 variables of the body from the checkpoint" in feedback.to_text()
 
 
 def test_include_of_the_body_scope_is_right_too():
@@ -274,8 +263,8 @@ def test_include_of_the_body_scope_is_right_too():
 def test_the_prefix_trap_restores_the_two_class_head_silently(restore):
     feedback = check_code(q5, changed(WARM, 'exclude=["towers/logits/"]', restore))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`towers/logits/biases` is declared (5,) but now holds the checkpoint's (2,) value" in feedback.text
-    assert "does 'logits' start `towers/logits/biases`?" in feedback.text
+    assert "`towers/logits/biases` is declared (5,) but now holds the checkpoint's (2,) value" in feedback.to_text()
+    assert "does 'logits' start `towers/logits/biases`?" in feedback.to_text()
 
 
 def test_leaving_out_the_moving_averages_keeps_them_fresh():
@@ -284,20 +273,20 @@ def test_leaving_out_the_moving_averages_keeps_them_fresh():
                              '"towers/body/conv1/BatchNorm/moving", "towers/body/conv2/BatchNorm/moving"])')
     feedback = check_code(q5, trainable_body)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`towers/body/conv1/BatchNorm/moving_mean` and 3 more kept a fresh value" in feedback.text
-    assert "the moving averages too" in feedback.text
+    assert "`towers/body/conv1/BatchNorm/moving_mean` and 3 more kept a fresh value" in feedback.to_text()
+    assert "the moving averages too" in feedback.to_text()
 
 
 def test_the_old_number_of_classes_is_named():
     feedback = check_code(q5, changed(WARM, "num_classes=5", "num_classes=2"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "the head has 2 outputs; the new task has 5 classes" in feedback.text
+    assert "the head has 2 outputs; the new task has 5 classes" in feedback.to_text()
 
 
 def test_returning_only_the_logits_asks_for_the_list():
     feedback = check_code(q5, changed(WARM, "return logits, restore_list", "return logits"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "should return two things, `logits, restore_list`" in feedback.text
+    assert "should return two things, `logits, restore_list`" in feedback.to_text()
 
 
 # --- step 4 (q6): the TF2 body -------------------------------------------------------------------
@@ -312,32 +301,32 @@ def test_layers_made_outside_the_name_scope_lose_the_module_name():
                       '        self.conv2 = ConvBN(4, 8, name="conv2")')
     feedback = check_code(q6, outside)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "your variables are called `conv1/kernel`..., without the module's name `body/`" in feedback.text
+    assert "your variables are called `conv1/kernel`..., without the module's name `body/`" in feedback.to_text()
 
 
 def test_a_body_without_the_pool_has_four_times_the_features():
     no_pool = changed(changed(BODY, 'net = tf2.nn.max_pool2d(net, 2, 2, "VALID")', "pass"), "4 * 4 * 8", "8 * 8 * 8")
     feedback = check_code(q6, no_pool)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`Body()(images)` has shape (4, 512) for 4 images; the TF1 body gives (4, 128)" in feedback.text
+    assert "`Body()(images)` has shape (4, 512) for 4 images; the TF1 body gives (4, 128)" in feedback.to_text()
 
 
 def test_a_body_without_the_flatten_is_named_by_its_shape():
     feedback = check_code(q6, changed(BODY, "tf2.reshape(net, [-1, 4 * 4 * 8])", "net"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "has shape (4, 4, 4, 8)" in feedback.text
+    assert "has shape (4, 4, 4, 8)" in feedback.to_text()
 
 
 def test_an_average_pool_computes_other_numbers():
     feedback = check_code(q6, changed(BODY, "max_pool2d", "avg_pool2d"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "your Body computes other numbers than the TF1 body" in feedback.text
+    assert "your Body computes other numbers than the TF1 body" in feedback.to_text()
 
 
 def test_a_layer_made_in_call_makes_new_variables_every_call():
     feedback = check_code(q6, changed(BODY, "net = self.conv1(images)", 'net = ConvBN(1, 4, name="conv1")(images)'))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "calling the object again made new variables" in feedback.text
+    assert "calling the object again made new variables" in feedback.to_text()
 
 
 # --- step 5 (q7): the name map -------------------------------------------------------------------
@@ -348,28 +337,28 @@ MAP = lesson11.NAME_MAP_SOLUTION
 def test_the_correct_map_says_the_outputs_match():
     feedback = check_code(q7, MAP)
     assert feedback.outcome is Outcome.CORRECT
-    assert "computes what the TF1 body computes" in feedback.text
+    assert "computes what the TF1 body computes" in feedback.to_text()
 
 
 def test_a_map_without_the_outer_scope_names_the_prefix():
     feedback = check_code(q7, changed(MAP, 'f"towers/{layer}', 'f"{layer}'))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`body/conv1/weights` is not a name in the checkpoint" in feedback.text
-    assert "start with `towers/`" in feedback.text
+    assert "`body/conv1/weights` is not a name in the checkpoint" in feedback.to_text()
+    assert "start with `towers/`" in feedback.to_text()
 
 
 def test_a_map_with_output_indices_names_the_colon_zero():
     feedback = check_code(q7, changed(MAP, '{slim_names[own]}"', '{slim_names[own]}:0"'))
     assert feedback.outcome is Outcome.INCORRECT
     assert "`towers/body/conv1/weights:0` is not a name in the checkpoint: checkpoint names have no `:0`" \
-        in feedback.text
+        in feedback.to_text()
 
 
 def test_a_map_over_trainable_variables_leaves_the_statistics_fresh():
     feedback = check_code(q7, changed(MAP, "body.variables", "body.trainable_variables"))
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`towers/body/conv1/BatchNorm/moving_mean` is not mapped to any variable" in feedback.text
-    assert "map `body.variables`" in feedback.text
+    assert "`towers/body/conv1/BatchNorm/moving_mean` is not mapped to any variable" in feedback.to_text()
+    assert "map `body.variables`" in feedback.to_text()
 
 
 def test_a_map_that_swaps_mean_and_variance_is_caught_by_the_outputs():
@@ -377,46 +366,16 @@ def test_a_map_that_swaps_mean_and_variance_is_caught_by_the_outputs():
                       '"mean": "BatchNorm/moving_variance", "variance": "BatchNorm/moving_mean"')
     feedback = check_code(q7, swapped)
     assert feedback.outcome is Outcome.INCORRECT
-    assert "every name is mapped and every shape fits, but the TF2 body computes other numbers" in feedback.text
+    assert "every name is mapped and every shape fits, but the TF2 body computes other numbers" in feedback.to_text()
 
 
 def test_a_list_instead_of_a_map_asks_for_a_dict():
     feedback = check_code(q7, "def name_map(body):\n    return list(body.variables)\n")
     assert feedback.outcome is Outcome.INCORRECT
-    assert "`name_map` returned a list of 8; return a dict" in feedback.text
+    assert "`name_map` returned a list of 8; return a dict" in feedback.to_text()
 
 
-# --- recall and quiz: typical wrong answers ------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("exercise", "answer", "concept"),
-    [
-        (q1, "body/conv1/Relu:0", "That is the first call's output"),
-        (q1, "body/conv1/Relu_1:0", "Each entry into a variable_scope opens a new name scope"),
-        (q1, "body/conv1_1/Relu:0", "lesson 03's method 2"),
-        (q2, 4, "That counts every variable"),
-        (q2, 3, "conv2d makes no biases"),
-        (q8, ["model/tower_0/w:0", "model/tower_0/y:0"], "tf.get_variable ignores name scopes"),
-        (q8, ["model/w:0", "model/y:0"], "an op takes every name scope that is open"),
-        (q9, "a", "Ops are never shared"),
-        (q9, "d", "UPDATE_OPS holds ops"),
-        (q10, "fc/fc_1/weights:0", "counts its layers from 1"),
-        (q10, "fc/fully_connected_1/weights:0", "when slim.stack has no scope"),
-        (q11, ["counter", "total", "weights"], "One of the three is a local variable"),
-        (q11, ["weights"], "`trainable=False` keeps `counter` out of training"),
-        (q12, 9, "Line 9 asks for the right name in the right scope"),
-        (q12, 8, "Without `reuse=True` the error goes away"),
-        (q13, "a", "neither `mlp/` nor `weights` is in it"),
-        (q13, "c", "MLP is a plain tf.Module, not Keras"),
-    ],
-    ids=lambda value: value if isinstance(value, str) else None,
-)
-def test_wrong_answer_gets_its_reason(exercise, answer, concept):
-    feedback = first_try(exercise, answer)
-    assert feedback.outcome is Outcome.INCORRECT
-    assert concept in feedback.text
-    assert not feedback.answer_shown
+# --- recall and quiz: the answer after a second wrong try -----------------------------------------
 
 
 def test_saved_names_in_either_order_are_correct():
@@ -429,7 +388,7 @@ def test_a_second_wrong_choice_shows_the_right_letter_and_why():
         q9.check("a")
         second = q9.check("b")
         assert second.answer_shown
-        assert "The answer is (c): A regularization loss is made when its variable is created" in second.text
+        assert "The answer is (c): A regularization loss is made when its variable is created" in second.to_text()
     finally:
         q9.forget_attempts()
 
@@ -440,7 +399,7 @@ def test_a_second_wrong_line_shows_the_fix():
         q12.check(9)
         second = q12.check(8)
         assert second.answer_shown
-        assert "Line 6 must change, to `kernel = tf.get_variable(\"kernel\", shape)`" in second.text
+        assert "Line 6 must change, to `kernel = tf.get_variable(\"kernel\", shape)`" in second.to_text()
     finally:
         q12.forget_attempts()
 
@@ -448,14 +407,11 @@ def test_a_second_wrong_line_shows_the_fix():
 # --- the notebook ---------------------------------------------------------------------------------
 
 
-def test_notebook_has_thirteen_exercises_each_with_a_check_in_order():
+def test_notebook_has_thirteen_exercises_in_order():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     tags = [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
     names = [f"q{n}" for n in range(1, 14)]
     assert [tag.split(":")[1] for tag in tags if tag.startswith("exercise:")] == names
-    for name in names:
-        assert tags.count(f"check:{name}") == 1
-    assert notebook.metadata["scopekit"] == {"lesson": "11", "module": "kit.lessons.lesson11"}
     assert [e.name for e in lesson11.EXERCISES] == names
 
 
@@ -471,17 +427,8 @@ def test_capstone_steps_start_from_blank_functions():
     assert sources["exercise:q6"] == lesson11.BODY_STARTER.strip()
 
 
-def stored_output_text(notebook) -> str:
-    parts = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            parts.append(output.get("text", ""))
-            parts += [str(value) for value in output.get("data", {}).values()]
-    return "\n".join(parts)
-
-
 def test_notebook_outputs_show_no_temporary_paths_or_addresses():
-    text = stored_output_text(nbformat.read(NOTEBOOK, as_version=4))
+    text = stored_output_text(NOTEBOOK)
     assert "same outputs: True" in text
     assert "head weights declared: (256, 5)  hold: (256, 2)" in text
     for leak in ("/tmp", "scopekit-lesson11-", "Original stack trace", " at 0x", "site-packages"):

@@ -22,6 +22,8 @@ from types import SimpleNamespace
 import platformdirs
 import pytest
 
+from kit.progress import ENV_VAR
+
 PROGRESS_FILE = Path(__file__).resolve().parent.parent / "kit" / "progress.py"
 
 
@@ -41,7 +43,7 @@ def progress():
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "store" / "progress.json"
-    monkeypatch.setenv("SCOPEKIT_PROGRESS", str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     return path
 
 
@@ -92,7 +94,7 @@ def read_only_dir(tmp_path):
         done = subprocess.run(
             [*prefix, sys.executable, "-c", LOCKED_CHILD, str(PROGRESS_FILE), question,
              outcome, str(times)],
-            env={**os.environ, "SCOPEKIT_PROGRESS": str(store)},
+            env={**os.environ, ENV_VAR: str(store)},
             capture_output=True, text=True, check=True,
         )
         return json.loads(done.stdout)
@@ -188,14 +190,14 @@ def test_summary_counts_tried_and_correct_exercises_per_lesson(progress, store):
 
 def test_env_var_chooses_the_store_file(progress, tmp_path, monkeypatch):
     target = tmp_path / "elsewhere" / "mine.json"
-    monkeypatch.setenv("SCOPEKIT_PROGRESS", str(target))
+    monkeypatch.setenv(ENV_VAR, str(target))
     assert progress.store_path() == target
     progress.record("03", "q1", "correct")
     assert json.loads(target.read_text())["lessons"]["03"]["q1"]["outcome"] == "correct"
 
 
 def test_default_store_is_progress_json_in_the_user_data_dir(progress, tmp_path, monkeypatch):
-    monkeypatch.delenv("SCOPEKIT_PROGRESS", raising=False)
+    monkeypatch.delenv(ENV_VAR, raising=False)
     expected = Path(platformdirs.user_data_dir("scopekit", appauthor=False)) / "progress.json"
     assert progress.store_path() == expected
     if sys.platform.startswith("linux"):
@@ -240,14 +242,14 @@ def test_corrupt_file_that_cannot_be_moved_is_left_untouched(read_only_dir):
 def test_read_only_folder_keeps_progress_in_memory_with_one_warning(progress, read_only_dir,
                                                                    monkeypatch):
     store = read_only_dir.path / "progress.json"
-    monkeypatch.setenv("SCOPEKIT_PROGRESS", str(store))
+    monkeypatch.setenv(ENV_VAR, str(store))
     progress.record("01", "q1", "correct")  # saved while the folder is writable
     read_only_dir.lock()
     before = store.read_text()
     child = read_only_dir.record_in_child(store, "q2", "incorrect", times=5)
     assert len(child["warnings"]) == 1
     assert "kept in memory" in child["warnings"][0]
-    assert "SCOPEKIT_PROGRESS" in child["warnings"][0]
+    assert ENV_VAR in child["warnings"][0]
     assert store.read_text() == before
     loaded = child["loaded"]["01"]
     assert loaded["q1"]["ever_correct"] and loaded["q2"]["attempts"] == 5
@@ -257,10 +259,10 @@ def test_unsaved_progress_is_written_once_the_store_is_writable_again(progress, 
                                                                       monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the store's folder should be")
-    monkeypatch.setenv("SCOPEKIT_PROGRESS", str(blocker / "progress.json"))
+    monkeypatch.setenv(ENV_VAR, str(blocker / "progress.json"))
     caught = caught_warnings(lambda: progress.record("01", "q1", "incorrect"))
     assert len(caught) == 1 and "could not save" in str(caught[0].message)
-    monkeypatch.setenv("SCOPEKIT_PROGRESS", str(tmp_path / "ok" / "progress.json"))
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "ok" / "progress.json"))
     progress.record("01", "q1", "correct")
     saved = json.loads((tmp_path / "ok" / "progress.json").read_text())["lessons"]["01"]["q1"]
     assert saved["attempts"] == 2 and saved["outcome"] == "correct"

@@ -57,4 +57,4 @@ def test_the_checkpoint_port_exercise_stops_a_runaway_name_map_at_the_cap():
     name_map = exec_solution(RUNAWAY_NAME_MAP, "test", lesson08.TF2_NAMES)["name_map"]
     feedback = lesson08.q6.check(name_map)
     assert feedback.outcome is Outcome.ERROR
-    assert "runaway variable creation" in feedback.text
+    assert "runaway variable creation" in feedback.to_text()

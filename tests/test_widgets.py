@@ -12,8 +12,15 @@ import kit
 import kit.display
 from kit.display import StaticTree, show
 from kit.render import ViewOptions, render_html, render_text
-from kit.tree import ScopeTree
-from kit.widgets import ScopeExplorer, collections_present
+from kit.tree import OpInfo, ScopeTree, VariableInfo
+from kit.widgets import (
+    CHUNK_ROWS,
+    FULL_MARKUP_ROWS,
+    LazyScope,
+    ScopeExplorer,
+    collections_present,
+    row_count,
+)
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # pytest resets warning filters per test; kit silences this one at import (kit/quiet_tf.py).
@@ -267,3 +274,118 @@ def test_in_a_kernel_show_returns_the_explorer_with_all_three_forms(tmp_path):
     error = notebook.cells[2].outputs[0]
     assert error["ename"] == "TypeError"
     assert error["traceback"] == [f"TypeError: {error['evalue']}"]  # one line, no kit frames
+
+
+# --- a tree too big for one piece of markup -----------------------------------------------------
+
+def big_tree(layers: int = 600) -> ScopeTree:
+    """``net/layerN/{weights,biases}`` (names that do not fold) and a local ``net/steps``."""
+    variables = [
+        VariableInfo(f"net/layer{i}/{leaf}", (3, 2) if leaf == "weights" else (2,), "float32",
+                     True, "", ("global", "trainable"))
+        for i in range(layers) for leaf in ("weights", "biases")
+    ]
+    variables.append(VariableInfo("net/steps", (), "int64", False, "", ("local",)))
+    return ScopeTree(variables, [])
+
+
+@pytest.fixture(scope="module")
+def big() -> ScopeTree:
+    return big_tree()
+
+
+def scopes_made(explorer: ScopeExplorer) -> list[LazyScope]:
+    return [w for w in explorer._lazy_parts.made if isinstance(w, LazyScope)]
+
+
+def top_scopes(explorer: ScopeExplorer) -> list[LazyScope]:
+    return [scope for half in explorer.lazy_output.children[0].children for scope in half.scopes]
+
+
+def leaf_markup(explorer: ScopeExplorer) -> str:
+    return "".join(w.value for w in explorer._lazy_parts.made if "scopekit-leaves" in w._dom_classes)
+
+
+def test_a_big_tree_shows_its_first_rows_and_not_its_whole_markup(big):
+    explorer = ScopeExplorer(big, ViewOptions(view="variables"))
+    assert row_count(big.variable_root(), "variables") > FULL_MARKUP_ROWS
+    assert explorer.lazy and "data-name" not in explorer.tree_output.value
+    (net,) = top_scopes(explorer)
+    assert net.expanded and net.description == "▾ net/  1,201 vars  4,801 params"
+    # Its first chunk of rows, then a button for the rest; no row below them is made yet.
+    assert [s.node.name for s in net.scopes] == sorted(f"layer{i}" for i in range(600))[:CHUNK_ROWS]
+    assert not any(s.expanded for s in net.scopes)
+    assert len(scopes_made(explorer)) == 1 + CHUNK_ROWS
+    assert net.body.children[-1].description == "show 100 more (of 501)"
+    # The static forms of the output are still the whole tree.
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/html"] == render_html(big, explorer.options)
+    assert bundle["text/plain"] == render_text(big, explorer.options)
+
+
+def test_expanding_a_scope_of_a_big_tree_makes_its_rows_then_keeps_them(big):
+    explorer = ScopeExplorer(big, ViewOptions(view="variables"))
+    net = top_scopes(explorer)[0]
+    layer, after = net.scopes[0], net.scopes[1]
+    assert layer.body is None
+    layer.value = True  # a click
+    body = layer.body
+    rows = net.body.children
+    assert rows[rows.index(layer) + 1] is body and rows[rows.index(body) + 1] is after
+    assert 'data-name="net/layer0/biases"' in body.children[0].value
+    assert body.children[0].value.count("<li") == 2
+    layer.value = False
+    assert body not in net.body.children and layer.description.startswith("▸ layer0/")
+    layer.value = True
+    assert layer.body is body and body in net.body.children
+
+
+def test_show_more_adds_the_next_rows_and_then_the_leaves(big):
+    explorer = ScopeExplorer(big, ViewOptions(view="variables"))
+    net = top_scopes(explorer)[0]
+    for _ in range(6):
+        net.body.children[-1].click()
+    assert len(net.scopes) == 600
+    assert "scopekit-more" not in net.body.children[-1]._dom_classes
+    assert 'data-name="net/steps"' in net.body.children[-1].value  # leaves after the scopes
+
+
+def test_depth_search_and_collection_apply_to_a_big_tree(big):
+    explorer = ScopeExplorer(big, ViewOptions(view="variables", depth=1))
+    assert explorer.lazy and not any(s.expanded for s in scopes_made(explorer))
+    explorer.collection_control.value = "local"  # one variable: small enough for markup
+    assert not explorer.lazy and shown_names(explorer) == ["net/steps"]
+    explorer.collection_control.value = "all variables"
+    explorer.search_control.value = "layer1"  # layer1, layer10..19, layer100..199: 222 names
+    assert not explorer.lazy
+    explorer.search_control.value = "s"
+    assert explorer.lazy
+    assert "matching &#x27;s&#x27;" in explorer.lazy_output.children[0].children[0].children[0].value
+
+
+def test_a_new_view_of_a_big_tree_closes_the_widgets_of_the_old_one(big):
+    explorer = ScopeExplorer(big, ViewOptions(view="variables"))
+    old = list(explorer._lazy_parts.made)
+    explorer.fold_control.value = False
+    assert old and all(widget.comm is None for widget in old)
+    assert all(widget.comm is not None for widget in explorer._lazy_parts.made)
+
+
+def test_a_big_tree_shows_both_halves_side_by_side():
+    tree = ScopeTree(big_tree().variables, [OpInfo(f"net/layer{i}/MatMul", "MatMul", False)
+                                            for i in range(1100)])
+    explorer = ScopeExplorer(tree)
+    halves = explorer.lazy_output.children[0].children
+    assert [h._dom_classes[-1] for h in halves] == ["scopekit-half-variables", "scopekit-half-ops"]
+    assert halves[1].children[0].value == "<strong>Ops by name scope: 1,100 ops</strong>"
+
+
+def test_a_folded_run_in_a_big_tree_always_shows_its_members():
+    variables = [VariableInfo(f"net/block_{b}/unit_{u}/weights", (2,), "float32", True, "",
+                              ("global",)) for b in range(1, 4) for u in range(1, 400)]
+    explorer = ScopeExplorer(ScopeTree(variables, []), ViewOptions(view="variables", depth=1))
+    (net,) = top_scopes(explorer)
+    assert not net.expanded
+    net.value = True
+    (run,) = net.scopes
+    assert "scopekit-group" in run._dom_classes and run.node.name == "block_1..3"

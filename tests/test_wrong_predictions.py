@@ -83,8 +83,10 @@ WRONG_PREDICTIONS = [
     ('09', 'q3', 2, '`tf.losses.add_loss(smoothness)`'),
     ('09', 'q4', 16, 'the batch mean it moves towards'),
     ('09', 'q4', 0, 'create_train_op does run the update ops'),
+    ('09', 'q4', 8, 'after one step'),
     ('09', 'q5', 'a', 'it is not trainable with the default update_ops either'),
     ('09', 'q5', 'c', 'decided by `is_training`, not by'),
+    ('09', 'q5', 'd', 'moved it a long way in the same three steps'),
     ('09', 'q7', 6, 'create_train_op only looks the global step up'),
     ('09', 'q7', 5, 'the message is about `global_step`'),
     ('09', 'q8', 6, 'including the one training counts with'),
@@ -99,6 +101,23 @@ WRONG_PREDICTIONS = [
     ('10', 'q5', 100, 'the first batch alone'),
     ('10', 'q6', 5, 'Which entry is not a (value, update_op) pair?'),
     ('10', 'q6', 7, '`streaming_recall` returns a (value, update_op) pair'),
+    ('11', 'q1', 'body/conv1/Relu:0', "That is the first call's output"),
+    ('11', 'q1', 'body/conv1/Relu_1:0', 'Each entry into a variable_scope opens a new name scope'),
+    ('11', 'q1', 'body/conv1_1/Relu:0', "lesson 03's method 2"),
+    ('11', 'q2', 4, 'That counts every variable'),
+    ('11', 'q2', 3, 'conv2d makes no biases'),
+    ('11', 'q8', ['model/tower_0/w:0', 'model/tower_0/y:0'], 'tf.get_variable ignores name scopes'),
+    ('11', 'q8', ['model/w:0', 'model/y:0'], 'an op takes every name scope that is open'),
+    ('11', 'q9', 'a', 'Ops are never shared'),
+    ('11', 'q9', 'd', 'UPDATE_OPS holds ops'),
+    ('11', 'q10', 'fc/fc_1/weights:0', 'counts its layers from 1'),
+    ('11', 'q10', 'fc/fully_connected_1/weights:0', 'when slim.stack has no scope'),
+    ('11', 'q11', ['counter', 'total', 'weights'], 'One of the three is a local variable'),
+    ('11', 'q11', ['weights'], '`trainable=False` keeps `counter` out of training'),
+    ('11', 'q12', 9, 'Line 9 asks for the right name in the right scope'),
+    ('11', 'q12', 8, 'Without `reuse=True` the error goes away'),
+    ('11', 'q13', 'a', 'neither `mlp/` nor `weights` is in it'),
+    ('11', 'q13', 'c', 'MLP is a plain tf.Module, not Keras'),
 ]
 
 
@@ -120,7 +139,7 @@ def assert_first_wrong_try_names(number: str, name: str, answer, concept: str) -
     try:
         feedback = checked.check(answer)
         assert feedback.outcome is Outcome.INCORRECT
-        assert concept in feedback.text
+        assert concept in feedback.to_text()
         assert not feedback.answer_shown
     finally:
         checked.forget_attempts()

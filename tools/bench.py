@@ -10,7 +10,7 @@ Sections (all by default; pick some with ``--only imports,tree``):
 * synthetic  the same for a synthetic graph of 20,000 ops.
 * notebooks  every lesson in notebooks/: wall time and kernel peak RSS against the floor
              of a kernel that only runs ``import kit``; flags any kernel over 1 GB.
-* exercises  ``tools/bench_exercises.py``'s ``main()``, if that file exists.
+* exercises  ``tools/bench_exercises.py``'s ``main()``.
 
 Small timings are the median of ``--repeats`` runs (default 3). Timings on a shared
 2-core machine swing by 2x; peak RSS is stable to about 1 MiB.
@@ -19,7 +19,6 @@ Small timings are the median of ``--repeats`` runs (default 3). Timings on a sha
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import resource
@@ -230,8 +229,7 @@ def run_with_rss_probe(notebook, cwd: Path) -> tuple[float, int, int]:
     """(wall seconds, kernel peak RSS KiB, cells with errors) of a fresh-kernel run."""
     import nbformat
 
-    sys.path.insert(0, str(ROOT / "tools"))
-    from execute_notebooks import run_notebook
+    from tools.execute_notebooks import run_notebook, unexpected_errors
 
     notebook.cells.append(nbformat.v4.new_code_cell(RSS_PROBE))
     seconds = run_notebook(notebook, cwd, allow_errors=True)
@@ -239,11 +237,7 @@ def run_with_rss_probe(notebook, cwd: Path) -> tuple[float, int, int]:
     match = re.search(r"PEAK_RSS_KIB (\d+)", probe_text)
     if match is None:
         raise RuntimeError(f"the RSS probe printed nothing usable: {probe_text!r}")
-    errors = sum(
-        any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-    )
+    errors = len({line.split(":", 1)[0] for line in unexpected_errors(notebook)})
     return seconds, int(match[1]), errors
 
 
@@ -285,15 +279,10 @@ def bench_notebooks() -> None:
 
 
 def bench_exercises() -> None:
-    path = ROOT / "tools" / "bench_exercises.py"
-    if not path.exists():
-        print("\n## Exercises\n\n(tools/bench_exercises.py does not exist yet; skipped)")
-        return
-    spec = importlib.util.spec_from_file_location("bench_exercises", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from tools import bench_exercises
+
     print("\n## Exercises (tools/bench_exercises.py)\n")
-    module.main()
+    bench_exercises.main()
 
 
 def main(argv: list[str] | None = None) -> int:

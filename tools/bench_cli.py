@@ -10,11 +10,13 @@ Sections (both by default; pick one with ``--only synthetic`` or ``--only resnet
              building the ``ScopeTree`` and its text view (target: under 1 s beyond reading).
 * resnet     a ``resnet_v2_152`` checkpoint from ``tf_slim.nets.resnet_v2`` (variables initialised,
              saved with a Saver; ``--resnet 50`` for ``resnet_v2_50``): the peak RSS of making it,
-             then ``python -m kit tree`` on it: wall time, the part spent in ``import kit``
-             (TensorFlow), and the same command with a ``kit`` package that does not import
-             TensorFlow (what ``kit/__init__.py`` would give if ``python -m kit`` skipped it).
+             then ``python -m kit tree`` on it (which imports no TensorFlow for a checkpoint):
+             wall time and its parts, against the same command after a lesson's ``import kit``
+             (TensorFlow, tf-slim and the fixes first: what the command cost before it left
+             TensorFlow out), with the share of that spent importing TensorFlow.
 
-Every measurement runs in a fresh process; times are medians of ``--repeats`` runs (default 3).
+Every measurement runs in a fresh process; times are medians of ``--repeats`` runs (default 3),
+with the fastest and slowest run in brackets.
 Peak RSS is the process's own high-water mark (VmHWM). ``--keep DIR`` keeps the checkpoints in
 DIR and reuses them on the next run.
 """
@@ -32,17 +34,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-KIT = ROOT / "kit"
 SYNTHETIC_VARIABLES = 20_000
 TREE_TARGET_SECONDS = 1.0
 HWM = "int(__import__('re').search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())[1])"
-# A `kit` package object that does not run kit/__init__.py (which imports TensorFlow).
-NO_TF_KIT = (
-    "import sys, types\n"
-    "package = types.ModuleType('kit')\n"
-    f"package.__path__ = [{str(KIT)!r}]\n"
-    "sys.modules['kit'] = package\n"
-)
+# `import kit` as the `scopekit` command's process does it (TensorFlow left out until used),
+# and as a lesson does it (TensorFlow, tf-slim and the fixes at once).
+COMMAND_KIT = "import sys\nsys.argv[0] = 'scopekit'\nimport kit\n"
+LESSON_KIT = "import kit\n"
 
 MAKE_SYNTHETIC = """\
 import json, os, time
@@ -65,7 +63,7 @@ MEASURE_SYNTHETIC = """\
 import json, statistics, time
 import kit
 import tensorflow as tf
-from kit.artifacts import _checkpoint_variables, read_checkpoint_index
+from kit.artifacts import checkpoint_variables, read_checkpoint_index
 from kit.render import ViewOptions, render_text
 from kit.tree import ScopeTree
 prefix, repeats = {prefix!r}, {repeats}
@@ -85,7 +83,7 @@ def tf_read():
 tf_seconds, _ = median(tf_read)
 verified, index = median(lambda: read_checkpoint_index(prefix))
 unverified, _ = median(lambda: read_checkpoint_index(prefix, verify=False))
-tree_seconds, tree = median(lambda: ScopeTree(_checkpoint_variables(index)[0], []))
+tree_seconds, tree = median(lambda: ScopeTree(checkpoint_variables(index)[0], []))
 text_seconds, text = median(lambda: render_text(tree, ViewOptions(view="variables")))
 shallow_seconds, _ = median(lambda: render_text(tree, ViewOptions(view="variables", depth=2)))
 print(json.dumps({{"tf_read": tf_seconds, "kit_read": verified, "kit_read_unverified": unverified,
@@ -141,28 +139,27 @@ def python(code: str, timeout: int = 3600) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def wall(argv: list[str], repeats: int) -> float:
-    """Median wall seconds of running ``argv`` (stdout discarded)."""
+def wall(argv: list[str], repeats: int) -> list[float]:
+    """Wall seconds of each of ``repeats`` runs of ``argv`` (stdout discarded)."""
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
         subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        check=True, timeout=600)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return times
 
 
 def timed_cli(prefix: str, with_tensorflow: bool, repeats: int) -> dict:
-    setup = "import kit" if with_tensorflow else NO_TF_KIT
+    setup = LESSON_KIT if with_tensorflow else COMMAND_KIT
     runs = [python(TIME_CLI.format(setup=setup, prefix=prefix, hwm=HWM)) for _ in range(repeats)]
-    return {key: statistics.median(run[key] for run in runs)
-            for key in ("import_kit", "tree", "peak_rss_kib")} | {
+    return {key: [run[key] for run in runs] for key in ("import_kit", "tree", "peak_rss_kib")} | {
         "tensorflow_imported": runs[0]["tensorflow_imported"]}
 
 
-def light_cli(prefix: str) -> str:
-    """``python -m kit tree PREFIX`` as it would run if kit/__init__.py skipped TensorFlow."""
-    return NO_TF_KIT + f"from kit.cli import main\nraise SystemExit(main(['tree', {prefix!r}]))\n"
+def cli_after_lesson_import(prefix: str) -> str:
+    """``python -m kit tree PREFIX`` after a lesson's ``import kit`` (TensorFlow first)."""
+    return LESSON_KIT + f"from kit.cli import main\nraise SystemExit(main(['tree', {prefix!r}]))\n"
 
 
 def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
@@ -174,6 +171,12 @@ def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
 
 def seconds(value: float) -> str:
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def spread(times: list[float]) -> str:
+    """The median, and the lowest and highest run: the machine's noise shows."""
+    low, high = min(times), max(times)
+    return f"{seconds(statistics.median(times))} ({low:.2f}-{high:.2f})"
 
 
 def mib(kib: float) -> str:
@@ -205,12 +208,12 @@ def bench_synthetic(folder: Path, repeats: int, count: int) -> None:
              f"{seconds(kit_work)} ({'ok' if kit_work < TREE_TARGET_SECONDS else 'OVER'})"],
         ],
     )
-    with_tf = wall([sys.executable, "-m", "kit", "tree", prefix], repeats)
-    no_tf = wall([sys.executable, "-c", light_cli(prefix)], repeats)
+    command = wall([sys.executable, "-m", "kit", "tree", prefix], repeats)
+    with_tf = wall([sys.executable, "-c", cli_after_lesson_import(prefix)], repeats)
     print_table(f"`python -m kit tree` on it, process start to exit, median of {repeats}",
                 ["run", "wall"], [
-        ["python -m kit tree (kit/__init__.py imports TensorFlow)", seconds(with_tf)],
-        ["the same CLI with a kit package that does not import TensorFlow", seconds(no_tf)],
+        ["python -m kit tree (no TensorFlow)", spread(command)],
+        ["the same CLI after a lesson's `import kit` (TensorFlow first)", spread(with_tf)],
     ])
 
 
@@ -229,25 +232,27 @@ def bench_resnet(folder: Path, repeats: int, depth: int) -> None:
     size = sum(p.stat().st_size for p in Path(prefix).parent.glob("model.ckpt.*"))
     startup = wall([sys.executable, "-c", "pass"], repeats)
     total = wall([sys.executable, "-m", "kit", "tree", prefix], repeats)
-    inside = timed_cli(prefix, with_tensorflow=True, repeats=repeats)
-    light = timed_cli(prefix, with_tensorflow=False, repeats=repeats)
-    light_total = wall([sys.executable, "-c", light_cli(prefix)], repeats)
+    command = timed_cli(prefix, with_tensorflow=False, repeats=repeats)
+    lesson = timed_cli(prefix, with_tensorflow=True, repeats=repeats)
+    lesson_total = wall([sys.executable, "-c", cli_after_lesson_import(prefix)], repeats)
     # From the same runs: the import against everything the process does after start-up.
-    share = inside["import_kit"] / (inside["import_kit"] + inside["tree"])
+    share = statistics.median(lesson["import_kit"]) / (
+        statistics.median(lesson["import_kit"]) + statistics.median(lesson["tree"]))
     print_table(
         f"`python -m kit tree` on {net} ({size / 1e6:,.0f} MB on disk), median of {repeats}",
-        ["", "today (kit/__init__ imports TF)", "kit package without TF"],
+        ["", "python -m kit tree", "after a lesson's `import kit`"],
         [
-            ["wall time, process start to exit", seconds(total), seconds(light_total)],
-            ["  of which `import kit` (TensorFlow, tf-slim, fixes)",
-             f"{seconds(inside['import_kit'])} ({share:.0%})", seconds(light["import_kit"])],
-            ["  of which the CLI (kit modules, index, tree, text)", seconds(inside["tree"]),
-             seconds(light["tree"])],
-            ["  of which interpreter start-up (`python -c pass`)", seconds(startup),
-             seconds(startup)],
-            ["TensorFlow imported", str(inside["tensorflow_imported"]),
-             str(light["tensorflow_imported"])],
-            ["peak RSS", mib(inside["peak_rss_kib"]), mib(light["peak_rss_kib"])],
+            ["wall time, process start to exit", spread(total), spread(lesson_total)],
+            ["  of which `import kit`", spread(command["import_kit"]),
+             f"{spread(lesson['import_kit'])}, {share:.0%}: TensorFlow, tf-slim, fixes"],
+            ["  of which the CLI (kit modules, index, tree, text)", spread(command["tree"]),
+             spread(lesson["tree"])],
+            ["  of which interpreter start-up (`python -c pass`)", spread(startup),
+             spread(startup)],
+            ["TensorFlow imported", str(command["tensorflow_imported"]),
+             str(lesson["tensorflow_imported"])],
+            ["peak RSS", mib(statistics.median(command["peak_rss_kib"])),
+             mib(statistics.median(lesson["peak_rss_kib"]))],
         ],
     )
 

@@ -5,25 +5,20 @@ For a few representative exercises this times, as medians of interleaved runs:
 - check (first): the first ``check()``, which also builds and caches the reference tree;
 - check (warm): a later ``check()`` of a correct answer: learner build + tree + diff.
 The floor is warm check <= 2x the reference build. ``main()`` prints a table;
-``tools/bench.py`` calls it. Run: ``.venv/bin/python tools/bench_exercises.py``.
+``tools/bench.py`` calls it. Run: ``.venv/bin/python -m tools.bench_exercises``.
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from execute_notebooks import isolated_progress_store  # tools/ is this script's folder
 
 import kit
 from kit.exercise import BuildExercise, PredictExercise
 from kit.lessons import lesson08
 from kit.tf2_exercise import ModelExercise, eager
+from tools.execute_notebooks import isolated_progress_store
 
 FLOOR = 2.0
 

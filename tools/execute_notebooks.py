@@ -8,12 +8,12 @@ Widget state is not stored, so each stored widget output keeps only its static f
 again, instead of "Error displaying widget: model not found". nbval skips widget data
 when comparing, so this changes nothing it checks.
 
-Every run gets a fresh, empty progress store (``SCOPEKIT_PROGRESS`` points into a new
-temporary folder that the kernel inherits), so stored outputs such as the start page's
-progress table never depend on the progress of whoever runs this.
+Every run gets a fresh, empty progress store (the kit's ``progress.ENV_VAR`` points into
+a new temporary folder that the kernel inherits), so stored outputs such as the start
+page's progress table never depend on the progress of whoever runs this.
 
-    python tools/execute_notebooks.py                 # every notebook in notebooks/
-    python tools/execute_notebooks.py notebooks/01_*.ipynb
+    python -m tools.execute_notebooks                 # every notebook in notebooks/
+    python -m tools.execute_notebooks notebooks/01_*.ipynb
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-PROGRESS_ENV = "SCOPEKIT_PROGRESS"
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 # Same prefix as the pytest session store (conftest.py), so a notebook can tell an
 # isolated store from a learner's real one.
@@ -41,18 +40,21 @@ ISOLATED_STORE_PREFIX = "scopekit-isolated-"
 
 @contextlib.contextmanager
 def isolated_progress_store() -> Iterator[Path]:
-    """Point ``SCOPEKIT_PROGRESS`` at a new empty store for the block; kernels inherit it."""
-    previous = os.environ.get(PROGRESS_ENV)
+    """Point the progress store at a new empty file for the block; kernels inherit it."""
+    # Importing the kit imports TensorFlow (seconds), so only once a store is needed.
+    from kit.progress import ENV_VAR
+
+    previous = os.environ.get(ENV_VAR)
     with tempfile.TemporaryDirectory(prefix=ISOLATED_STORE_PREFIX) as folder:
         store = Path(folder) / "progress.json"
-        os.environ[PROGRESS_ENV] = str(store)
+        os.environ[ENV_VAR] = str(store)
         try:
             yield store
         finally:
             if previous is None:
-                os.environ.pop(PROGRESS_ENV, None)
+                os.environ.pop(ENV_VAR, None)
             else:
-                os.environ[PROGRESS_ENV] = previous
+                os.environ[ENV_VAR] = previous
 
 
 @contextlib.contextmanager
@@ -68,6 +70,17 @@ def extra_python_path(folders: list[Path]) -> Iterator[None]:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = previous
+
+
+RAISES_ON_PURPOSE = "raises-exception"  # nbval's tag: the cell's error is part of the lesson
+
+
+def unexpected_errors(notebook: nbformat.NotebookNode) -> list[str]:
+    """``cell N: Name: message`` for every error output outside cells that raise on purpose."""
+    return [f"cell {index}: {output.ename}: {output.evalue}"
+            for index, cell in enumerate(notebook.cells)
+            if RAISES_ON_PURPOSE not in cell.get("metadata", {}).get("tags", [])
+            for output in cell.get("outputs", []) if output.get("output_type") == "error"]
 
 
 def clear_outputs(notebook: nbformat.NotebookNode) -> None:

@@ -6,7 +6,7 @@ the result. ``tests/test_tree.py`` rebuilds the same
 graphs with the same recipes and compares the text exactly. After an intended change to
 ``kit/tree.py`` or ``kit/render.py``, run
 
-    .venv/bin/python tools/regen_golden.py
+    .venv/bin/python -m tools.regen_golden
 
 and review ``git diff tests/golden`` before committing.
 """

@@ -6,8 +6,8 @@ kernel in a temporary folder (with a fresh, empty progress store), and the text 
 cell tagged ``check:qN`` is collected. A lesson passes when every check starts with
 ``Correct`` and no cell raised.
 
-    python tools/solve_notebooks.py                          # every lesson in notebooks/
-    python tools/solve_notebooks.py notebooks/02_*.ipynb --keep /tmp/solved
+    python -m tools.solve_notebooks                          # every lesson in notebooks/
+    python -m tools.solve_notebooks notebooks/02_*.ipynb --keep /tmp/solved
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib
+import importlib.util
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from execute_notebooks import NOTEBOOKS, extra_python_path, run_notebook
+from tools.execute_notebooks import NOTEBOOKS, extra_python_path, run_notebook, unexpected_errors
 
 EXERCISE_TAG = "exercise:"
 CHECK_TAG = "check:"
@@ -117,6 +118,19 @@ def solved(notebook: nbformat.NotebookNode, module) -> tuple[nbformat.NotebookNo
     return result, problems
 
 
+def import_lesson_module(name: str, folder: Path) -> ModuleType:
+    """The exercises module ``name``: ``folder/name.py`` if the lesson's folder holds one
+    (a test fixture does), else the installed module."""
+    local = folder / f"{name}.py"
+    if not local.is_file():
+        return importlib.import_module(name)
+    spec = importlib.util.spec_from_file_location(name, local)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import would: dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
 def solve(path: Path, timeout: int = 600, keep: Path | None = None) -> SolveReport:
     """Run ``path`` in solution mode; optionally save the executed copy in ``keep``."""
     path = Path(path).resolve()
@@ -126,10 +140,8 @@ def solve(path: Path, timeout: int = 600, keep: Path | None = None) -> SolveRepo
     if not module_name:
         report.problems.append("no scopekit.module in the notebook metadata")
         return report
-    if str(path.parent) not in sys.path:
-        sys.path.insert(0, str(path.parent))  # lets a lesson folder hold its own module
     try:
-        module = importlib.import_module(module_name)
+        module = import_lesson_module(module_name, path.parent)
     except Exception as error:  # noqa: BLE001 - reported, not raised
         report.problems.append(f"cannot import {module_name}: {type(error).__name__}: {error}")
         return report
@@ -138,10 +150,7 @@ def solve(path: Path, timeout: int = 600, keep: Path | None = None) -> SolveRepo
             extra_python_path([path.parent]):
         nbformat.write(solved_notebook, Path(folder) / path.name)
         run_notebook(solved_notebook, Path(folder), timeout, allow_errors=True)
-    for index, cell in enumerate(solved_notebook.cells):
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                report.cell_errors.append(f"cell {index}: {output.ename}: {output.evalue}")
+    report.cell_errors = unexpected_errors(solved_notebook)
     report.checks = check_texts(solved_notebook)
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kit.exercise import BuildExercise, FixExercise, PredictExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 
 tf, _ = import_tensorflow()
 
@@ -47,10 +48,10 @@ def made_by_tf_variable(tree, variable_name: str) -> bool:
     return not any(op.name.startswith(prefix) for op in tree.ops)
 
 
-def no_tf_variable(expected_tree, learner_tree, run) -> str | None:
+def no_tf_variable(reference: Run, run: Run) -> str | None:
     """Reason to reject a tf.Variable where the exercise wants tf.get_variable."""
-    for var in learner_tree.variables:
-        if made_by_tf_variable(learner_tree, var.name):
+    for var in run.tree.variables:
+        if made_by_tf_variable(run.tree, var.name):
             return (
                 f"`{var.name}` was made with tf.Variable (it has no `Initializer/` ops, which "
                 "tf.get_variable always adds). tf.Variable takes every name-scope prefix and can "
@@ -60,10 +61,10 @@ def no_tf_variable(expected_tree, learner_tree, run) -> str | None:
     return None
 
 
-def outer_scope_is_name_scope(expected_tree, learner_tree, run) -> str | None:
+def outer_scope_is_name_scope(reference: Run, run: Run) -> str | None:
     """Reason for a get_variable name that carries an extra (variable-scope) prefix."""
-    for var in learner_tree.variables:
-        for wanted in expected_tree.variables:
+    for var in run.tree.variables:
+        for wanted in reference.tree.variables:
             if var.name.endswith("/" + wanted.name):
                 prefix = var.name[: -len(wanted.name) - 1]
                 return (
@@ -75,9 +76,9 @@ def outer_scope_is_name_scope(expected_tree, learner_tree, run) -> str | None:
     return None
 
 
-def name_scopes_in_order(expected_tree, learner_tree, run) -> str | None:
+def name_scopes_in_order(reference: Run, run: Run) -> str | None:
     """Reason for ops under layer/block/ instead of block/layer/ (scopes nest as opened)."""
-    ops = {op.name for op in learner_tree.ops if not op.plumbing}
+    ops = {op.name for op in run.tree.ops if not op.plumbing}
     if "layer/block/MatMul" in ops:
         return (
             "the MatMul op is `layer/block/MatMul`: name scopes nest in the order you open "

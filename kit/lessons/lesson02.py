@@ -12,6 +12,7 @@ from __future__ import annotations
 from kit.exercise import BuildExercise, FixExercise, PredictExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
 from kit.reuse_lab import ReuseCase, effective_reuse, run_case
+from kit.runs import Run
 
 tf, _ = import_tensorflow()
 
@@ -178,8 +179,8 @@ def shared_dense(x):
 '''
 
 
-def _second_call_made_copies(expected_tree, learner_tree, run) -> str | None:
-    copies = [v.name for v in learner_tree.variables if v.name.startswith("dense_1/")]
+def _second_call_made_copies(reference: Run, run: Run) -> str | None:
+    copies = [v.name for v in run.tree.variables if v.name.startswith("dense_1/")]
     if copies:
         return (
             f"the second call made new variables ({', '.join(copies)}) instead of sharing "
@@ -234,8 +235,8 @@ def encode_twice(x):
 '''
 
 
-def _decoder_borrowed_encoder(expected_tree, learner_tree, run) -> str | None:
-    if learner_tree.variable("decoder/w") is None and learner_tree.variable("encoder/w"):
+def _decoder_borrowed_encoder(reference: Run, run: Run) -> str | None:
+    if run.tree.variable("decoder/w") is None and run.tree.variable("encoder/w"):
         return (
             "decoder/w is missing: the decoder needs its own [4, 2] weights. Keep the "
             "encoder's reuse inside the second encoder block only."
@@ -243,9 +244,9 @@ def _decoder_borrowed_encoder(expected_tree, learner_tree, run) -> str | None:
     return None
 
 
-def _encoder_not_shared(expected_tree, learner_tree, run) -> str | None:
+def _encoder_not_shared(reference: Run, run: Run) -> str | None:
     extra = [
-        v.name for v in learner_tree.variables
+        v.name for v in run.tree.variables
         if v.name.split("/")[0].startswith("encoder") and v.name != "encoder/w"
     ]
     if extra:

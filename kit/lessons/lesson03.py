@@ -16,6 +16,7 @@ import functools
 
 from kit.exercise import BuildExercise, FixExercise, PredictExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 
 tf, slim = import_tensorflow()
 
@@ -140,8 +141,8 @@ def image_filter(images):
 '''
 
 
-def _towers_not_shared(expected_tree, learner_tree, run) -> str | None:
-    copies = sorted(v.name for v in learner_tree.variables if v.name.startswith("image_filters_1/"))
+def _towers_not_shared(reference: Run, run: Run) -> str | None:
+    copies = sorted(v.name for v in run.tree.variables if v.name.startswith("image_filters_1/"))
     if copies:
         return (
             f"the second call made its own variables ({copies[0]} and {len(copies) - 1} more): "
@@ -151,8 +152,8 @@ def _towers_not_shared(expected_tree, learner_tree, run) -> str | None:
     return None
 
 
-def _missing_outer_scope(expected_tree, learner_tree, run) -> str | None:
-    names = [v.name for v in learner_tree.variables]
+def _missing_outer_scope(reference: Run, run: Run) -> str | None:
+    names = [v.name for v in run.tree.variables]
     if names and not any(name.startswith("image_filters/") for name in names):
         return (
             "your variables are not under 'image_filters/': wrap both conv layers in "
@@ -212,8 +213,8 @@ def tower(images):
 '''
 
 
-def _biases_still_copied(expected_tree, learner_tree, run) -> str | None:
-    biases = sorted(v.name for v in learner_tree.variables if "biases" in v.name.rsplit("/", 1)[-1])
+def _biases_still_copied(reference: Run, run: Run) -> str | None:
+    biases = sorted(v.name for v in run.tree.variables if "biases" in v.name.rsplit("/", 1)[-1])
     if len(biases) > 1:
         return (
             f"there are {len(biases)} bias variables ({', '.join(biases)}): tf.Variable "

@@ -13,6 +13,7 @@ from itertools import permutations
 
 from kit.exercise import BuildExercise, FixExercise, PredictExercise, TracebackExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 
 tf, slim = import_tensorflow()
 
@@ -113,9 +114,9 @@ def scaled_layer(x):
 '''
 
 
-def _model_variable_reason(expected_tree, learner_tree, result):
+def _model_variable_reason(reference: Run, run: Run) -> str | None:
     """Say why 'scale' is not a model variable yet, or why it stopped being trainable."""
-    mine = learner_tree.variable("scale")
+    mine = run.tree.variable("scale")
     if mine is None:
         return None
     if "model" not in mine.collections:
@@ -186,9 +187,9 @@ def streaming_counter():
 '''
 
 
-def _local_only_reason(expected_tree, learner_tree, result):
+def _local_only_reason(reference: Run, run: Run) -> str | None:
     """Name what is wrong with the learner's 'examples_seen' collections."""
-    mine = learner_tree.variable("examples_seen")
+    mine = run.tree.variable("examples_seen")
     if mine is None:
         return None
     if "global" in mine.collections:

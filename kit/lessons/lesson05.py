@@ -18,6 +18,7 @@ from kit.exercise import (
     SnippetFixExercise,
 )
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 
 tf, slim = import_tensorflow()
 
@@ -158,12 +159,11 @@ q3 = PredictExercise(
 # --- shared by the two fix exercises ---------------------------------------------------
 
 
-def _same_output_shape(exercise_name: str, why: str):
+def _same_output_shape(why: str):
     """An extra check: the learner's output tensor must have the reference's shape."""
 
-    def check(expected_tree, learner_tree, run) -> str | None:
-        exercise = EXERCISES_BY_NAME[exercise_name]
-        wanted = _output_shape(exercise.reference_run().outputs)
+    def check(reference: Run, run: Run) -> str | None:
+        wanted = _output_shape(reference.outputs)
         got = _output_shape(run.outputs)
         if got is None or got == wanted:
             return None
@@ -206,7 +206,6 @@ q4 = SnippetFixExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[
         _same_output_shape(
-            "q4",
             "keep every argument of the README (padding, stride 4 on conv1, the per-layer "
             "padding='VALID') and only add what is missing.",
         )
@@ -256,7 +255,6 @@ q5 = FixExercise(
     compare=("names", "shapes", "collections"),
     extra_checks=[
         _same_output_shape(
-            "q5",
             "conv1 must keep its stride 4 and its padding 'VALID'; pass them as keywords so "
             "they override the arg_scope.",
         )
@@ -319,9 +317,9 @@ def conv_bn_block(images):
 '''
 
 
-def _normalizer_reason(expected_tree, learner_tree, run) -> str | None:
+def _normalizer_reason(reference: Run, run: Run) -> str | None:
     """Name the conv layers that kept their biases, i.e. got no batch norm."""
-    unnormalized = [v.name.rsplit("/", 1)[0] for v in learner_tree.variables
+    unnormalized = [v.name.rsplit("/", 1)[0] for v in run.tree.variables
                     if v.name.endswith("/biases")]
     if not unnormalized:
         return None
@@ -506,7 +504,6 @@ r3 = PredictExercise(
 
 
 EXERCISES = (r1, r2, r3, q1, q2, q3, q4, q5, q6, q7)
-EXERCISES_BY_NAME = {exercise.name: exercise for exercise in EXERCISES}
 
 
 def conv_settings(graph) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from kit.exercise import BuildExercise, FixExercise, PredictExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 from kit.tree import ScopeTree
 
 tf, slim = import_tensorflow()
@@ -180,9 +181,9 @@ def conv_block(images):
 '''
 
 
-def stack_used_not_repeat(expected_tree, learner_tree, run) -> str | None:
+def stack_used_not_repeat(reference: Run, run: Run) -> str | None:
     """Reason for equal channel counts: slim.repeat repeats the same arguments."""
-    shapes = [v.shape for v in learner_tree.variables if v.name.endswith("/weights")]
+    shapes = [v.shape for v in run.tree.variables if v.name.endswith("/weights")]
     if len(shapes) == 3 and len({s[-1] for s in shapes}) == 1:
         return (
             "all three layers have the same number of outputs: slim.repeat repeats the same "
@@ -192,9 +193,9 @@ def stack_used_not_repeat(expected_tree, learner_tree, run) -> str | None:
     return None
 
 
-def stack_has_scope(expected_tree, learner_tree, run) -> str | None:
+def stack_has_scope(reference: Run, run: Run) -> str | None:
     """Reason for slim.stack's default names: Stack/convolution2d_N."""
-    if any(v.name.startswith("Stack") for v in learner_tree.variables):
+    if any(v.name.startswith("Stack") for v in run.tree.variables):
         return (
             "your layers are named Stack/convolution2d_N: without scope=, slim.stack opens "
             "'Stack' and names layers after the function. Pass scope='block'."
@@ -288,9 +289,9 @@ def _first_output(run):
     return value
 
 
-def names_start_with_vgg_16(expected_tree, learner_tree, run) -> str | None:
+def names_start_with_vgg_16(reference: Run, run: Run) -> str | None:
     """Reason for variables without the 'vgg_16/' prefix (no variable_scope around the body)."""
-    if any(v.name.startswith("vgg_16/") for v in learner_tree.variables):
+    if any(v.name.startswith("vgg_16/") for v in run.tree.variables):
         return None
     return (
         "none of your variables starts with `vgg_16/`: slim layers take their names from "
@@ -299,7 +300,7 @@ def names_start_with_vgg_16(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def output_is_one_score_per_class(expected_tree, learner_tree, run) -> str | None:
+def output_is_one_score_per_class(reference: Run, run: Run) -> str | None:
     """Reason for an output that is not (batch, 1000): the README's per-position classifier."""
     output = _first_output(run)
     shape = getattr(output, "shape", None)
@@ -323,13 +324,13 @@ def output_is_one_score_per_class(expected_tree, learner_tree, run) -> str | Non
     return f"the output has shape {shown}; VGG-16 gives (None, 1000): one score per class."
 
 
-def same_parameter_count(expected_tree, learner_tree, run) -> str | None:
+def same_parameter_count(reference: Run, run: Run) -> str | None:
     """Reason naming the parameter totals when they differ."""
-    if learner_tree.parameter_count == expected_tree.parameter_count:
+    if run.tree.parameter_count == reference.tree.parameter_count:
         return None
     return (
-        f"your network has {learner_tree.parameter_count:,} parameters; VGG-16 has "
-        f"{expected_tree.parameter_count:,}. Compare the fc6/fc7/fc8 weight shapes below."
+        f"your network has {run.tree.parameter_count:,} parameters; VGG-16 has "
+        f"{reference.tree.parameter_count:,}. Compare the fc6/fc7/fc8 weight shapes below."
     )
 
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from kit.checkpoints import checkpoint_variables, restore_error_line, saved_once
+from kit.checkpoints import checkpoint_variables, restore_error_line, stand_in_checkpoint
 from kit.exercise import BuildExercise, FixExercise, Outcome, PredictExercise, TracebackExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 
 tf, slim = import_tensorflow()
 
@@ -39,23 +40,10 @@ def images_placeholder(tf1) -> Any:
     return tf1.placeholder(tf1.float32, IMAGE_SHAPE, name="images")
 
 
-def save_trained_model(path: str) -> str:
-    """Save ``small_model`` after a stand-in for training (every value + 1); return the prefix.
-
-    Adding 1 makes every saved value differ from a fresh initialisation (biases start at
-    0), so a check can tell a restored variable from a fresh one.
-    """
-    with fresh_graph():
-        small_model(images_placeholder(tf))
-        with tf.Session() as sess:
-            sess.run(tf.global_variables_initializer())
-            sess.run([v.assign_add(tf.ones_like(v)) for v in tf.global_variables()])
-            return tf.train.Saver().save(sess, path, write_meta_graph=False)
-
-
 def lesson_checkpoint() -> str:
-    """The checks' checkpoint, saved once per process in a folder removed at exit."""
-    return saved_once("small_model", save_trained_model)
+    """The checks' checkpoint of ``small_model`` ("trained"), saved once per process in a
+    folder removed at exit."""
+    return stand_in_checkpoint("small_model", lambda: small_model(images_placeholder(tf)))
 
 
 def ten_conv_layers_kept(exclude: list[str]) -> list[str]:
@@ -128,7 +116,7 @@ def _logits_and_var_list(result: Any) -> tuple[Any, Any]:
     return logits, var_list
 
 
-def body_restored_by_saver(expected_tree, learner_tree, run) -> str | None:
+def body_restored_by_saver(reference: Run, run: Run) -> str | None:
     """q4: a Saver over the returned var_list restores conv1/conv2 and leaves the head fresh."""
     logits, var_list = _logits_and_var_list(run.outputs[0] if run.outputs else None)
     if logits is None or var_list is None:
@@ -149,7 +137,7 @@ def body_restored_by_saver(expected_tree, learner_tree, run) -> str | None:
     return loading_problem(values, {key: key for key in BODY_KEYS})
 
 
-def student_body_initialised_from_checkpoint(expected_tree, learner_tree, run) -> str | None:
+def student_body_initialised_from_checkpoint(reference: Run, run: Run) -> str | None:
     """q5: init_from_checkpoint puts conv1/conv2 into student/ and leaves the head fresh."""
     logits, _ = _logits_and_var_list(run.outputs[0] if run.outputs else None)
     if logits is None:
@@ -158,10 +146,10 @@ def student_body_initialised_from_checkpoint(expected_tree, learner_tree, run) -
     return loading_problem(values, {f"student/{key}": key for key in BODY_KEYS})
 
 
-def head_keeps_checkpoint_name(expected_tree, learner_tree, run) -> str | None:
+def head_keeps_checkpoint_name(reference: Run, run: Run) -> str | None:
     """q3: a head called logits with 5 classes collides with the checkpoint's 10-class logits."""
     saved = dict(checkpoint_variables(lesson_checkpoint()))
-    for var in learner_tree.variables:
+    for var in run.tree.variables:
         if var.name in saved and var.name.startswith("logits/") and tuple(var.shape) != saved[var.name]:
             return (
                 f"the new head is called `logits`, so `{var.name}` {var.shape} has the same name "
@@ -172,11 +160,11 @@ def head_keeps_checkpoint_name(expected_tree, learner_tree, run) -> str | None:
     return None
 
 
-def body_uses_checkpoint_names(expected_tree, learner_tree, run) -> str | None:
+def body_uses_checkpoint_names(reference: Run, run: Run) -> str | None:
     """q3: the body must carry the checkpoint's scope names, or a Saver finds nothing."""
     saved = dict(checkpoint_variables(lesson_checkpoint()))
     strangers = [
-        v.name for v in learner_tree.variables if v.name not in saved and not v.name.startswith("new_logits/")
+        v.name for v in run.tree.variables if v.name not in saved and not v.name.startswith("new_logits/")
     ]
     if strangers:
         return (

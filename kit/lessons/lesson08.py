@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from kit.checkpoints import plan_restore, saved_once
+from kit.checkpoints import plan_restore, stand_in_checkpoint
 from kit.exercise import FixExercise, PredictExercise, TracebackExercise, exec_solution
 from kit.quiet_tf import fresh_graph, import_tensorflow
 from kit.runs import Run, eager, run_eagerly
@@ -107,19 +107,11 @@ def keras_mlp():
 # --- the TF1 checkpoint the port starts from --------------------------------------------------
 
 
-def save_tf1_model(path: str) -> str:
-    """Save ``tf1_mlp`` after a stand-in for training (every value + 1); return the prefix."""
-    with fresh_graph():
-        tf1_mlp(tf1.placeholder(tf1.float32, [None, 3]))
-        with tf1.Session() as sess:
-            sess.run(tf1.global_variables_initializer())
-            sess.run([v.assign_add(tf1.ones_like(v)) for v in tf1.global_variables()])
-            return tf1.train.Saver().save(sess, path, write_meta_graph=False)
-
-
 def tf1_checkpoint() -> str:
-    """The checks' TF1 checkpoint, saved once per process in a folder removed at exit."""
-    return saved_once("lesson08-tf1-mlp", save_tf1_model)
+    """The checks' TF1 checkpoint of ``tf1_mlp`` ("trained"), saved once per process in a
+    folder removed at exit."""
+    return stand_in_checkpoint("lesson08-tf1-mlp",
+                               lambda: tf1_mlp(tf1.placeholder(tf1.float32, [None, 3])))
 
 
 def tf1_outputs(path: str, inputs: np.ndarray = SAMPLE) -> np.ndarray:
@@ -256,10 +248,10 @@ q3 = PredictExercise(
 
 # --- q4: a Dense module whose names lose the layer's own scope ----------------------------------
 
-def layer_names_missing(expected_tree, learner_tree, run) -> str | None:
+def layer_names_missing(reference: Run, run: Run) -> str | None:
     """q4: variables named ``mlp/weights`` instead of ``mlp/hidden/weights``."""
-    expected = {v.name for v in expected_tree.variables}
-    mine = [v.name for v in learner_tree.variables]
+    expected = {v.name for v in reference.tree.variables}
+    mine = [v.name for v in run.tree.variables]
     lost = sorted({name for name in mine if name not in expected and name.count("/") < 2})
     if not lost:
         return None
@@ -328,9 +320,9 @@ class Towers(tf.Module):
 '''
 
 
-def same_name_twice(expected_tree, learner_tree, run) -> str | None:
+def same_name_twice(reference: Run, run: Run) -> str | None:
     """q5: two variables with one name: two layer objects where one shared object was meant."""
-    names = [v.name for v in learner_tree.variables]
+    names = [v.name for v in run.tree.variables]
     twice = sorted({name for name in names if names.count(name) > 1})
     if not twice:
         return None
@@ -418,7 +410,7 @@ def _ported_outputs_problem(mapping, model) -> str | None:
     return None
 
 
-def outputs_match_tf1(expected_tree, learner_tree, run) -> str | None:
+def outputs_match_tf1(reference: Run, run: Run) -> str | None:
     """q6: the map loads all four tensors into the right variables: same outputs as TF1."""
     return _ported_outputs_problem(run.outputs[0] if run.outputs else None, run.model)
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from kit.exercise import ChoiceExercise, FixExercise, PredictExercise, TracebackExercise
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 
 tf, slim = import_tensorflow()
 
@@ -197,7 +198,7 @@ def moving_mean_after_three_steps() -> int:
     return int(value)
 
 
-def moving_averages_move(expected_tree, learner_tree, run) -> str | None:
+def moving_averages_move(reference: Run, run: Run) -> str | None:
     """q6: three runs of the learner's train op move the moving mean and train the weights."""
     train_op = run.outputs[0] if run.outputs else None
     if not (hasattr(train_op, "graph") and hasattr(train_op, "name")):

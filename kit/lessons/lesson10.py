@@ -16,6 +16,7 @@ import numpy as np
 from kit.exercise import BuildExercise, PredictExercise, TracebackExercise
 from kit.lessons.lesson09 import tiny_classifier, tiny_data, trained_checkpoint
 from kit.quiet_tf import fresh_graph, import_tensorflow
+from kit.runs import Run
 
 tf, slim = import_tensorflow()
 
@@ -57,7 +58,7 @@ def first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
-def restores_only_the_body(expected_tree, learner_tree, run) -> str | None:
+def restores_only_the_body(reference: Run, run: Run) -> str | None:
     """q4: the init_fn restores hidden/ (all four) and leaves global_step and the head fresh."""
     result = run.outputs[0] if run.outputs else None
     if not (isinstance(result, tuple) and len(result) == 2):
@@ -134,7 +135,7 @@ def expected_metric_values() -> dict[str, float]:
             "recall_at_2": float(np.mean([label in row[:2] for row, label in zip(top, METRIC_LABELS)]))}
 
 
-def metrics_count_every_batch(expected_tree, learner_tree, run) -> str | None:
+def metrics_count_every_batch(reference: Run, run: Run) -> str | None:
     """q7: two dicts keyed accuracy and recall_at_2 whose values, after three batches, are right."""
     result = run.outputs[0] if run.outputs else None
     if not (isinstance(result, tuple) and len(result) == 2 and all(isinstance(d, dict) for d in result)):

@@ -20,13 +20,19 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import tensorflow as tf2
 
 from kit.answers import describe
-from kit.checkpoints import checkpoint_variables, plan_restore, restore_error_line, saved_once
+from kit.checkpoints import (
+    checkpoint_variables,
+    plan_restore,
+    restore_error_line,
+    stand_in_checkpoint,
+)
 from kit.exercise import (
     BuildExercise,
     ChoiceExercise,
@@ -94,10 +100,10 @@ def _body_variables(tree: ScopeTree) -> list:
     return [v for v in tree.variables if v.name.startswith("towers/body/")]
 
 
-def body_copied(expected_tree, learner_tree, run) -> str | None:
+def body_copied(reference: Run, run: Run) -> str | None:
     """q3: a second copy of the body (``towers/body_1/...``): the towers do not share."""
-    expected = {v.name for v in expected_tree.variables}
-    copies = sorted(v.name for v in learner_tree.variables
+    expected = {v.name for v in reference.tree.variables}
+    copies = sorted(v.name for v in run.tree.variables
                     if v.name not in expected and "_1/" in v.name)
     if not copies:
         return None
@@ -109,7 +115,7 @@ def body_copied(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def both_inputs_used(expected_tree, learner_tree, run) -> str | None:
+def both_inputs_used(reference: Run, run: Run) -> str | None:
     """q3: both placeholders feed the model (a body called twice on ``left`` shares, but wrongly)."""
     output = next((o for o in run.outputs if hasattr(o, "graph")), None)
     if output is None:
@@ -124,10 +130,10 @@ def both_inputs_used(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def body_read_by_one_tower(expected_tree, learner_tree, run) -> str | None:
+def body_read_by_one_tower(reference: Run, run: Run) -> str | None:
     """q3: the body's variables exist once but only one tower's ops read them."""
-    expected = {v.name for v in _body_variables(expected_tree)}
-    mine = [v for v in _body_variables(learner_tree) if v.name in expected]
+    expected = {v.name for v in _body_variables(reference.tree)}
+    mine = [v for v in _body_variables(run.tree) if v.name in expected]
     if len(mine) != len(expected):
         return None
     lonely = [v for v in mine if not v.shared]
@@ -141,9 +147,9 @@ def body_read_by_one_tower(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def conv_without_batch_norm(expected_tree, learner_tree, run) -> str | None:
+def conv_without_batch_norm(reference: Run, run: Run) -> str | None:
     """q3: conv layers that kept their biases got no batch norm."""
-    layers = [v.name.rsplit("/", 1)[0] for v in learner_tree.variables
+    layers = [v.name.rsplit("/", 1)[0] for v in run.tree.variables
               if v.name.startswith("towers/body") and v.name.endswith("/biases")]
     if not layers:
         return None
@@ -154,9 +160,9 @@ def conv_without_batch_norm(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def weights_not_regularized(expected_tree, learner_tree, run) -> str | None:
+def weights_not_regularized(reference: Run, run: Run) -> str | None:
     """q3: the body's weights carry no L2 regularizer."""
-    bare = [v.name for v in learner_tree.variables
+    bare = [v.name for v in run.tree.variables
             if v.name.startswith("towers/body") and v.name.endswith("/weights")
             and "regularized" not in v.collections]
     if not bare:
@@ -168,10 +174,10 @@ def weights_not_regularized(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def head_sees_one_tower(expected_tree, learner_tree, run) -> str | None:
+def head_sees_one_tower(reference: Run, run: Run) -> str | None:
     """q3: the head's weights take one tower's 128 features instead of both towers' 256."""
-    head = learner_tree.variable("towers/logits/weights")
-    wanted = expected_tree.variable("towers/logits/weights")
+    head = run.tree.variable("towers/logits/weights")
+    wanted = reference.tree.variable("towers/logits/weights")
     if head is None or wanted is None or head.shape == wanted.shape or not head.shape:
         return None
     if head.shape[0] == wanted.shape[0] // 2:
@@ -301,7 +307,7 @@ def _save_error_reason(error: BaseException) -> str | None:
     return None
 
 
-def checkpoint_holds_the_model(expected_tree, learner_tree, run) -> str | None:
+def checkpoint_holds_the_model(reference: Run, run: Run) -> str | None:
     """q4: the checkpoint written under ``path`` holds every variable of the model."""
     saved = getattr(run, "saved", None)
     if saved is None:
@@ -309,7 +315,7 @@ def checkpoint_holds_the_model(expected_tree, learner_tree, run) -> str | None:
             "no checkpoint was written under `path`. Inside the session, after initialising, "
             "call `saver.save(sess, path)` with the `path` the check passes in."
         )
-    wanted = {v.name: tuple(v.shape) for v in expected_tree.variables}
+    wanted = {v.name: tuple(v.shape) for v in reference.tree.variables}
     holds = dict(saved)
     missing = sorted(set(wanted) - set(holds))
     if missing:
@@ -373,31 +379,28 @@ q4 = SaveExercise(
 # --- the checks' own checkpoint: the reference model after a stand-in for training -------------
 
 
-def save_trained_towers(path: str) -> str:
-    """Save the 2-class reference model with seeded 'trained' values; return the prefix.
+def seeded_training(seed: int = 11) -> Callable[[Any], Any]:
+    """A stand-in for training: each variable gets seeded random values (moving variances
+    between 0.5 and 1.5), so every value differs from a fresh initialisation (biases and
+    beta start at 0, moving variances at 1) and a check can tell a restored variable from
+    a fresh one."""
+    rng = np.random.default_rng(seed)
 
-    Every value differs from a fresh initialisation (biases and beta start at 0, moving
-    variances at 1), so a check can tell a restored variable from a fresh one.
-    """
-    rng = np.random.default_rng(11)
-    with fresh_graph():
-        towers_model(*towers_inputs())
-        variables = tf.global_variables()
-        values = []
-        for v in variables:
-            shape = v.shape.as_list()
-            if v.op.name.endswith("moving_variance"):
-                values.append(rng.uniform(0.5, 1.5, shape))
-            else:
-                values.append(rng.normal(0.0, 0.5, shape))
-        with tf.Session() as sess:
-            sess.run([v.assign(value.astype(np.float32)) for v, value in zip(variables, values)])
-            return tf.train.Saver().save(sess, path, write_meta_graph=False)
+    def update(variable: Any) -> Any:
+        shape = variable.shape.as_list()
+        if variable.op.name.endswith("moving_variance"):
+            value = rng.uniform(0.5, 1.5, shape)
+        else:
+            value = rng.normal(0.0, 0.5, shape)
+        return variable.assign(value.astype(np.float32))
+
+    return update
 
 
 def towers_checkpoint() -> str:
     """The checks' checkpoint of the 2-class model, saved once per process (removed at exit)."""
-    return saved_once("lesson11-towers", save_trained_towers)
+    return stand_in_checkpoint("lesson11-towers", lambda: towers_model(*towers_inputs()),
+                               update=seeded_training())
 
 
 def restore_values(graph, var_list, path: str) -> dict[str, tuple[np.ndarray, tuple]]:
@@ -459,9 +462,9 @@ def _logits_and_list(result: Any) -> tuple[Any, Any]:
     return logits, var_list
 
 
-def new_head_has_five_classes(expected_tree, learner_tree, run) -> str | None:
+def new_head_has_five_classes(reference: Run, run: Run) -> str | None:
     """q5: the new task's head needs 5 outputs."""
-    head = learner_tree.variable("towers/logits/biases")
+    head = run.tree.variable("towers/logits/biases")
     if head is None or head.shape == (NEW_CLASSES,):
         return None
     return (
@@ -470,7 +473,7 @@ def new_head_has_five_classes(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def body_restored_head_fresh(expected_tree, learner_tree, run) -> str | None:
+def body_restored_head_fresh(reference: Run, run: Run) -> str | None:
     """q5: a Saver over the returned list restores the whole body and leaves the head fresh."""
     logits, var_list = _logits_and_list(run.outputs[0] if run.outputs else None)
     if logits is None or var_list is None:
@@ -628,10 +631,10 @@ def outputs_match(ported: Any) -> bool:
             and np.allclose(ported, tf1_body_outputs(towers_checkpoint()), rtol=1e-4, atol=1e-4))
 
 
-def body_names_lack_module(expected_tree, learner_tree, run) -> str | None:
+def body_names_lack_module(reference: Run, run: Run) -> str | None:
     """q6: ``conv1/kernel`` instead of ``body/conv1/kernel``: no name scope in ``__init__``."""
-    expected = {v.name for v in expected_tree.variables}
-    lost = sorted(v.name for v in learner_tree.variables
+    expected = {v.name for v in reference.tree.variables}
+    lost = sorted(v.name for v in run.tree.variables
                   if v.name not in expected and f"body/{v.name}" in expected)
     if not lost:
         return None
@@ -643,9 +646,9 @@ def body_names_lack_module(expected_tree, learner_tree, run) -> str | None:
     )
 
 
-def body_computes_like_tf1(expected_tree, learner_tree, run) -> str | None:
+def body_computes_like_tf1(reference: Run, run: Run) -> str | None:
     """q6: loaded with the checkpoint's body, the module computes what the TF1 body computes."""
-    if {v.name for v in learner_tree.variables} != {v.name for v in expected_tree.variables}:
+    if {v.name for v in run.tree.variables} != {v.name for v in reference.tree.variables}:
         return None  # the tree diff says what differs
     output = run.outputs[-1] if run.outputs else None
     shape = tuple(getattr(output, "shape", ()) or ())
@@ -761,7 +764,7 @@ def map_problem(mapping: Any, body: Any) -> str | None:
     return None
 
 
-def port_outputs_match(expected_tree, learner_tree, run) -> str | None:
+def port_outputs_match(reference: Run, run: Run) -> str | None:
     """q7: the map loads the whole body and the TF2 outputs equal the TF1 outputs."""
     return map_problem(run.outputs[0] if run.outputs else None, run.model)
 

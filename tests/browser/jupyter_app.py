@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 FRONT_ENDS = ("lab", "notebook")
+RAISES_TAG = "raises-exception"  # a cell that raises on purpose (nbval and nbclient honour it)
 
 # User settings shared by JupyterLab and Notebook 7: no news pop-up, and every cell
 # kept in the DOM (windowed notebooks drop off-screen cells, hiding their outputs).
@@ -231,7 +232,9 @@ _WIDGETS_SETTLED = """() => {""" + _UNSETTLED_WIDGETS + """
   return cells.every(cell => unsettled(cell).length === 0);
 }"""
 
-_OUTPUT_PROBLEMS = """(failures) => {""" + _UNSETTLED_WIDGETS + """
+# ``raising``: for each code cell, whether it is tagged raises-exception. Such a cell raises
+# on purpose, so its traceback is no problem; anything else it writes to stderr still is.
+_OUTPUT_PROBLEMS = """([failures, raising]) => {""" + _UNSETTLED_WIDGETS + """
   const found = [];
   const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
   cells.forEach((cell, index) => {
@@ -241,7 +244,8 @@ _OUTPUT_PROBLEMS = """(failures) => {""" + _UNSETTLED_WIDGETS + """
       // A traceback names the exception last: keep its start and its end.
       const all = out.innerText.trim();
       const text = all.length > 400 ? `${all.slice(0, 120)} [...] ${all.slice(-280)}` : all;
-      if (mime.includes('stderr') || mime.includes('error')) {
+      const traceback = all.includes('Traceback (most recent call last)');
+      if ((mime.includes('stderr') || mime.includes('error')) && !(raising[index] && traceback)) {
         found.push(`${where}: ${mime}: ${text}`);
       }
     }
@@ -276,6 +280,7 @@ class NotebookPage:
         silently skipped. So the server is asked too: it must have an idle kernel for
         this notebook with the page's websocket connected to it.
         """
+        self.relative_path = relative_path
         self.page.goto(self.server.notebook_url(relative_path))
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_ms)
         kernel_name = self.page.locator(".jp-NotebookPanel-toolbar .jp-KernelName").first
@@ -335,9 +340,16 @@ class NotebookPage:
         except PlaywrightTimeout:
             pass
 
+    def raising_cells(self) -> list[bool]:
+        """For each code cell in order: is it tagged ``raises-exception`` (in its file)?"""
+        notebook = json.loads((self.server.root_dir / self.relative_path).read_text())
+        return [RAISES_TAG in cell.get("metadata", {}).get("tags", [])
+                for cell in notebook["cells"] if cell["cell_type"] == "code"]
+
     def output_problems(self) -> list[str]:
-        """Errors, stderr and widget failures shown anywhere in the notebook."""
-        return self.page.evaluate(_OUTPUT_PROBLEMS, list(WIDGET_FAILURES))
+        """Errors, stderr and widget failures shown anywhere in the notebook (not the
+        traceback of a cell tagged ``raises-exception``)."""
+        return self.page.evaluate(_OUTPUT_PROBLEMS, [list(WIDGET_FAILURES), self.raising_cells()])
 
     def unexecuted_cells(self) -> list[int]:
         """1-based numbers of code cells the last run did not reach."""
