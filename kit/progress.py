@@ -327,7 +327,7 @@ def _read(path: Path) -> dict | None:
         data = json.loads(text)
         lessons = data["lessons"]
         if not isinstance(lessons, dict) or not all(
-            isinstance(exercises, dict) and all(map(_valid_entry, exercises.values()))
+            isinstance(exercises, dict) and all(map(valid_entry, exercises.values()))
             for exercises in lessons.values()
         ):
             raise ValueError("unexpected layout")
@@ -336,7 +336,7 @@ def _read(path: Path) -> dict | None:
         return _set_aside(path, problem)
 
 
-def _valid_entry(entry: Any) -> bool:
+def valid_entry(entry: Any) -> bool:
     """A format-1 or format-2 entry (an entry with no tries, only hints, has no outcome)."""
     if not (isinstance(entry, dict) and type(entry.get("attempts")) is int
             and isinstance(entry.get("updated"), str)):

@@ -147,7 +147,7 @@ def read_store(path: str | os.PathLike) -> tuple[int, dict[str, dict[str, dict[s
         if not isinstance(exercises, dict):
             raise NotAProgressFile(f"unexpected layout (lesson {lesson!r} is not a table)")
         for exercise, entry in exercises.items():
-            if not progress._valid_entry(entry):
+            if not progress.valid_entry(entry):
                 raise NotAProgressFile(f"unexpected layout (lesson {lesson!r}, exercise "
                                        f"{exercise!r} is not a progress entry)")
     return version, lessons

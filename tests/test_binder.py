@@ -5,7 +5,7 @@ without Docker. It proves which build pack is picked and which files it uses; it
 not solve the conda environment (conda cannot run here) or build the image.
 
 Binder is lean: the pins (constraints.txt) of every ``pyproject.toml`` dependency and of
-the ``lab`` extra (JupyterLab, Notebook, ipykernel), and none of the test-only packages (pytest, nbval, Playwright, repo2docker, ...), neither listed nor pulled in by a
+the ``lab`` extra (JupyterLab, Notebook, ipykernel), and none of the test-only packages (pytest, nbval, Playwright, repo2docker, JupyterHub, ...), neither listed nor pulled in by a
 runtime package (checked against the installed packages' own requirements).
 """
 
@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 CONSTRAINTS = (REPO / "constraints.txt").read_text().splitlines()
 # In the [test] extra only for the tests; a learner never needs them.
-TEST_ONLY = {"pytest", "pytest-timeout", "nbval", "playwright", "jupyter-repo2docker"}
+TEST_ONLY = {"pytest", "pytest-timeout", "nbval", "playwright", "jupyter-repo2docker",
+             "jupyterhub", "nbgitpuller"}
 # In the [test] extra too, but JupyterLab's server needs them anyway
 # (jupyter_server -> nbconvert -> nbclient, nbformat): binder pins them to the same versions.
 NEEDED_ANYWAY = {"nbclient", "nbconvert", "nbformat"}

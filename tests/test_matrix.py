@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-
-import matrix
+from tools import matrix
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PINS = matrix.read_pins((ROOT / "constraints.txt").read_text())

@@ -1,6 +1,6 @@
 """How fast the scope-tree explorer paints a 20,000-variable tree in a browser (not a test).
 
-    python tools/bench_explorer.py [--front-end lab|notebook] [--repeats 5] [--keep DIR]
+    python -m tools.bench_explorer [--front-end lab|notebook] [--repeats 5] [--keep DIR]
 
 Starts a private Jupyter server and Chromium the way the browser tests do
 (``tests/browser/jupyter_app.py``), opens a generated notebook whose first cell reads the
@@ -36,11 +36,12 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+# The browser tests' Jupyter driver is a plain module in their folder, not a package.
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
-sys.path.insert(0, str(ROOT / "tools"))
 
-from bench_cli import MAKE_SYNTHETIC, SYNTHETIC_VARIABLES
 from jupyter_app import JupyterServer, NotebookPage, launch_chromium
+
+from tools.bench_cli import MAKE_SYNTHETIC, SYNTHETIC_VARIABLES
 
 TARGET_MS = 300
 NOTEBOOK = "bench_explorer.ipynb"

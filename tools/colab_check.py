@@ -130,52 +130,17 @@ def redirect_git(url: str, repository: Path) -> dict[str, str]:
             "GIT_CONFIG_VALUE_0": url}
 
 
-FILE_STATE = """
-import json, os, sys
-from importlib import metadata
-state = {}
-for name in sys.argv[1:]:
-    dist = metadata.distribution(name)
-    files = {}
-    for file in dist.files or []:
-        path = file.locate()
-        if os.path.isfile(path):
-            info = os.stat(path)
-            files[str(file)] = [info.st_size, info.st_mtime_ns, info.st_ino]
-    state[name] = {"version": dist.version, "files": files}
-print(json.dumps(state))
-"""
-
-
-def file_state(venv_python: Path) -> dict:
-    done = run([str(venv_python), "-c", FILE_STATE, *WATCHED], capture_output=True)
-    return json.loads(done.stdout)
-
-
-def compare_files(before: dict, after: dict) -> list[str]:
-    problems = []
-    for name in WATCHED:
-        old, new = before[name], after[name]
-        if old["version"] != new["version"]:
-            problems.append(f"{name} went from {old['version']} to {new['version']}")
-        changed = [path for path in old["files"] if old["files"][path] != new["files"].get(path)]
-        added = set(new["files"]) - set(old["files"])
-        if changed or added:
-            problems.append(f"{name}: {len(changed)} files changed or removed, {len(added)} added "
-                            f"(e.g. {(changed or sorted(added))[0]})")
-    return problems
-
-
 def outside(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     sys.path.insert(0, str(ROOT))
     from tools.colab_badges import repository_url
+    from tools.matrix import fingerprint, touched
 
     python = find_python(args.python)
     venv_python = prepare_venv(python, args.venv, args.tensorflow)
     ready = time.perf_counter()
     say(f"venv ready in {ready - started:.0f} s ({venv_python})")
-    before = file_state(venv_python)
+    before = fingerprint(venv_python, WATCHED)
     versions = ", ".join(f"{name} {before[name]['version']}" for name in WATCHED)
     say(f"before the lesson: {versions}")
     with tempfile.TemporaryDirectory(prefix="scopekit-colab-") as folder:
@@ -187,7 +152,7 @@ def outside(args: argparse.Namespace) -> int:
                         str(report_path)], check=False, env=env, cwd=folder)
         report = json.loads(report_path.read_text()) if report_path.exists() else {
             "problems": ["the run inside the venv wrote no report"]}
-    problems = report["problems"] + compare_files(before, file_state(venv_python))
+    problems = report["problems"] + touched(before, fingerprint(venv_python, WATCHED))
     total = time.perf_counter() - started
     for step, seconds in report.get("seconds", {}).items():
         say(f"  {step}: {seconds:.0f} s")

@@ -259,7 +259,8 @@ def run_leg(leg: Leg, in_ci: bool, quiet: bool = False) -> Outcome:
     interpreter = find_interpreter(leg.python)
     if interpreter is None:
         message = (f"no Python {leg.python}: neither python{leg.python} on the PATH nor "
-                   f"pyenv's versions/{leg.python}.*/bin/python runs (README: Python versions)")
+                   f"pyenv's versions/{leg.python}.*/bin/python runs (the README's "
+                   "'The matrix' section says how to get one)")
         return Outcome(leg.name, "failed" if in_ci else "skipped", message)
     pins = leg_pins(leg, tomllib.loads(PYPROJECT.read_text()), read_pins(CONSTRAINTS.read_text()))
     folder = MATRIX / leg.name

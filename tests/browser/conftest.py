@@ -47,9 +47,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # A widget round trip (browser -> kernel -> browser) can take seconds on a busy machine.
     expect.set_options(timeout=20_000)
-    config.addinivalue_line(
-        "markers", "browser: drives JupyterLab / Notebook 7 in Chromium (deselect with -m 'not browser')"
-    )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.progress import ENV_VAR as PROGRESS_ENV_VAR
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -92,7 +94,7 @@ class JupyterServer:
         for name, path in dirs.items():
             path.mkdir(parents=True, exist_ok=True)
             env[name] = str(path)
-        env["SCOPEKIT_PROGRESS"] = str(self.progress_path)
+        env[PROGRESS_ENV_VAR] = str(self.progress_path)
         env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
         env.pop("JUPYTER_TOKEN", None)
         return env

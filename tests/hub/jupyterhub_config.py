@@ -1,4 +1,4 @@
-# JupyterHub configuration for the hub test (tests/test_hub.py): a class on 127.0.0.1.
+# JupyterHub configuration for the hub test (tests/browser/test_hub.py): a class on 127.0.0.1.
 #
 # Values that change per run (ports, folders, secrets, the proxy's path) come from the JSON
 # file named by $SCOPEKIT_HUB_SETTINGS, which tests/hub/hub_process.py writes. Everything

@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -32,26 +31,21 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-# The hub helpers and the browser tests' Jupyter driver are plain modules in those folders.
-for folder in (HERE / "hub", HERE / "browser"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+# The hub helpers are plain modules in tests/hub (this folder's are importable already).
+HUB_HELPERS = HERE.parent / "hub"
+if str(HUB_HELPERS) not in sys.path:
+    sys.path.insert(0, str(HUB_HELPERS))
 
 from class_link import ClassLink
 from course_repo import CourseRepository
 from hub_process import Hub, LearnerServer
-from jupyter_app import CHROMIUM, NotebookPage, launch_chromium
+from jupyter_app import CHROMIUM, NotebookPage
 from proxy_install import ProxyUnavailable, proxy_command
-
-with warnings.catch_warnings():
-    # Its "browser" mark is registered by tests/browser/conftest.py, which pytest does not
-    # load when this file runs alone.
-    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
-    from test_browser_lessons import solution_code
+from test_browser_lessons import solution_code
 
 pytestmark = [pytest.mark.main_env_only, pytest.mark.timeout(900)]
 
-REPO = HERE.parent
+REPO = HERE.parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 LESSON_01 = "01_name_scope_vs_variable_scope.ipynb"
 LEARNERS = ("ada", "grace")
@@ -154,18 +148,6 @@ def hub(tmp_path) -> Iterator[Hub]:
         if hub.killed:
             print("killed after the hub stopped:", *hub.killed, sep="\n  ")
         shutil.rmtree(hub.state_dir, ignore_errors=True)
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @contextlib.contextmanager
