@@ -32,9 +32,10 @@ from kit.tree import (
     OpInfo,
     ScopeTree,
     VariableInfo,
+    in_scopes,
     is_plumbing,
-    parent_scope,
-    reader_ops,
+    reader_scopes,
+    saver_scopes,
 )
 
 CHECKPOINT_COLLECTION = "checkpoint"  # the same name kit.checkpoints gives checkpoint trees
@@ -526,13 +527,13 @@ def _saved_model_from_text(folder: str) -> SavedModelInfo:
 
 
 def _tensorflow():
-    """TensorFlow, imported quietly (no C++ log lines on stderr) the first time."""
+    """`tf2` (TensorFlow itself, not compat.v1), imported quietly the first time."""
     from kit.quiet_tf import import_tensorflow
 
     import_tensorflow()
-    import tensorflow as tf
+    import tensorflow as tf2
 
-    return tf
+    return tf2
 
 
 def _first_line(error: BaseException) -> str:
@@ -540,66 +541,44 @@ def _first_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-SAVER_OP_TYPES = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename",
-                            "Save", "SaveSlices", "Restore", "RestoreSlice"})
-
-
-def saver_scopes(graph) -> set[str]:
-    """Name scopes a ``tf.train.Saver`` built (``save/``, ``save_1/``...): where its save and
-    restore ops live."""
-    return {op.name.rsplit("/", 1)[0] for op in graph.get_operations()
-            if op.type in SAVER_OP_TYPES and "/" in op.name}
-
-
-def _in_scopes(name: str, scopes: set[str]) -> bool:
-    return any(name == scope or name.startswith(scope + "/") for scope in scopes)
-
-
 def graph_tree(graph) -> ScopeTree:
     """``ScopeTree.from_graph``, made right for graphs read from files.
 
     A GraphDef has no collections, so its variables are found by op type (VarHandleOp,
-    VariableV2) with the shape and dtype from their attributes. A Saver's ops (``save/``)
-    are plumbing, and its reads do not make a variable look shared.
+    VariableV2) with the shape and dtype from their attributes.
     """
     base = ScopeTree.from_graph(graph)
     known = {v.name for v in base.variables}
     found = [op for op in graph.get_operations()
              if op.type in VARIABLE_OP_TYPES and op.name not in known]
-    savers = saver_scopes(graph)
-    if not found and not savers:
+    if not found:
         return base
-    variables = []
-    for var in base.variables:
-        readers = tuple(s for s in var.reader_scopes if not _in_scopes(s, savers))
-        variables.append(VariableInfo(var.name, var.shape, var.dtype, var.trainable, var.device,
-                                      var.collections, readers))
+    savers = saver_scopes(graph)
+    variables = list(base.variables)
     for op in found:
         shape = op.get_attr("shape")
         dims = () if shape.unknown_rank else tuple(
             None if d.size < 0 else d.size for d in shape.dim)
-        readers = sorted({parent_scope(r.name) for r in reader_ops(op)})
-        readers = [s for s in readers if not _in_scopes(s, savers)]
         variables.append(VariableInfo(op.name, dims, op.get_attr("dtype").name, False,
-                                      op.device or "", (), tuple(readers)))
+                                      op.device or "", (), reader_scopes(op, savers)))
     names = known | {op.name for op in found}
     ops = [OpInfo(op.name, op.type,
-                  _in_scopes(op.name, savers) or is_plumbing(op, names))
+                  in_scopes(op.name, savers) or is_plumbing(op, names))
            for op in graph.get_operations()]
     return ScopeTree(variables, ops)
 
 
 def _metagraph_tree(path: str) -> ScopeTree:
-    tf = _tensorflow()
+    tf2 = _tensorflow()
     from google.protobuf import message, text_format
 
-    graph = tf.Graph()
+    graph = tf2.Graph()
     try:
         with graph.as_default():
-            tf.compat.v1.train.import_meta_graph(path, clear_devices=True)
+            tf2.compat.v1.train.import_meta_graph(path, clear_devices=True)
     except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as error:
         raise ArtifactError(f"{path} is not a readable MetaGraph: {_first_line(error)}") from None
-    except (ValueError, KeyError, TypeError, tf.errors.OpError) as error:
+    except (ValueError, KeyError, TypeError, tf2.errors.OpError) as error:
         raise ArtifactError(f"{path}: TensorFlow cannot import this MetaGraph: "
                             f"{_first_line(error)}") from None
     if not graph.get_operations():
@@ -635,7 +614,7 @@ def _parse_graph_def(path: str, data: bytes):
 
 
 def _graphdef_tree(path: str) -> ScopeTree:
-    tf = _tensorflow()
+    tf2 = _tensorflow()
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -643,11 +622,11 @@ def _graphdef_tree(path: str) -> ScopeTree:
     if not data.strip():
         raise ArtifactError(f"{path} is empty: a GraphDef file holds at least one node")
     graph_def = _parse_graph_def(path, data)
-    graph = tf.Graph()
+    graph = tf2.Graph()
     try:
         with graph.as_default():
-            tf.graph_util.import_graph_def(graph_def, name="")
-    except (ValueError, KeyError, TypeError, tf.errors.OpError) as error:
+            tf2.graph_util.import_graph_def(graph_def, name="")
+    except (ValueError, KeyError, TypeError, tf2.errors.OpError) as error:
         raise ArtifactError(f"{path}: TensorFlow cannot import this graph: {_first_line(error)}") from None
     return graph_tree(graph)
 

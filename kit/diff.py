@@ -5,7 +5,9 @@ a uniquified copy (``conv1_1/weights`` next to ``conv1/weights``: sharing is mis
 a name that gained or lost a name_scope prefix (tf.get_variable sees only variable
 scopes, tf.Variable every name scope: lesson 01), or the same leaf in another scope.
 Matched pairs are compared by shape, dtype and collections. Every entry carries a reason
-that names the concept.
+that names the concept, in the naming the exercise uses: ``naming="tf1"`` (variable scopes,
+``tf.get_variable``, reuse) or ``naming="tf2"`` (name scopes and ``tf.Module``, where a
+variable is made once and kept: lesson 08).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from kit.render import Displayable, format_shape, plural
 from kit.tree import ScopeTree, VariableInfo
 
 COMPARABLE = ("names", "shapes", "dtypes", "collections", "ops")
+NAMINGS = ("tf1", "tf2")
 KIND_ORDER = ("extra copy", "misplaced", "missing", "extra", "shape", "dtype", "collections", "scope")
 _NUMBERED = re.compile(r"^(?P<base>.+)_(?P<index>\d+)$")
 
@@ -98,7 +101,13 @@ def _leaf_uniquified(yours: str, expected: str) -> bool:
     return _scope(yours) == _scope(expected) and _is_uniquified_copy(yours, expected)
 
 
-def _copy_reason(original: str, copy: str) -> str:
+def _copy_reason(original: str, copy: str, naming: str = "tf1") -> str:
+    if naming == "tf2":
+        return (
+            f"`{original}` exists twice (again as `{copy}`): the variables were made again "
+            "instead of reused; make each one once (in `__init__`, or on the first call) and "
+            "use it on every call (lesson 08, section 2, shows it)."
+        )
     if _leaf_uniquified(copy, original):
         return (
             f"`{original}` exists twice (again as `{copy}`): tf.Variable never shares, it silently "
@@ -143,6 +152,32 @@ def _explain_misplaced(expected: str, yours: str) -> str:
     )
 
 
+_TF2_SCOPES = "a `tf.name_scope`, or a module's `with self.name_scope:`"
+_TF2_LESSON = "lesson 08, section 3, shows how TF2 names variables"
+
+
+def _explain_misplaced_tf2(expected: str, yours: str) -> str:
+    relation = _prefix_relation(expected, yours)
+    if relation is None or _is_uniquified_copy(yours, expected):
+        return (
+            f"`{yours}` where `{expected}` was expected: same variable, different scope; check "
+            f"the name scopes and module names around it (expected scope "
+            f"`{_scope(expected) or '(root)'}`; {_TF2_LESSON})."
+        )
+    how, prefix = relation
+    if how == "extra":
+        return (
+            f"`{yours}` where `{expected}` was expected: the extra `{prefix}/` is a name scope "
+            f"that was open when the variable was made ({_TF2_SCOPES}); make it outside that "
+            f"scope ({_TF2_LESSON})."
+        )
+    return (
+        f"`{yours}` where `{expected}` was expected: `{prefix}/` is missing. A TF2 variable's "
+        f"name takes the name scopes open when it is made: make it inside {_TF2_SCOPES} "
+        f"({_TF2_LESSON})."
+    )
+
+
 def _prefix_relation(expected: str, yours: str) -> tuple[str, str] | None:
     """('missing', 'p') when yours lacks the prefix 'p/'; ('extra', 'p') when it has one more."""
     if expected.endswith("/" + yours):
@@ -152,8 +187,20 @@ def _prefix_relation(expected: str, yours: str) -> tuple[str, str] | None:
     return None
 
 
-def _grouped_prefix_reason(relation: str, prefix: str, count: int, expected: str, yours: str) -> str:
+def _grouped_prefix_reason(relation: str, prefix: str, count: int, expected: str, yours: str,
+                           naming: str = "tf1") -> str:
     example = f"e.g. `{yours}` where `{expected}` was expected"
+    if naming == "tf2" and relation == "missing":
+        return (
+            f"`{prefix}/` is missing from {count} names ({example}): a TF2 variable's name takes "
+            f"the name scopes open when it is made; make them inside {_TF2_SCOPES} "
+            f"({_TF2_LESSON})."
+        )
+    if naming == "tf2":
+        return (
+            f"{count} names have an extra `{prefix}/` prefix ({example}): a name scope was open "
+            f"when they were made ({_TF2_SCOPES}); make them outside it ({_TF2_LESSON})."
+        )
     if relation == "missing":
         return (
             f"`{prefix}/` is missing from {count} names ({example}): tf.get_variable ignores "
@@ -167,7 +214,8 @@ def _grouped_prefix_reason(relation: str, prefix: str, count: int, expected: str
     )
 
 
-def _misplaced_entries(pairs: list[tuple[VariableInfo, VariableInfo]]) -> list[DiffEntry]:
+def _misplaced_entries(pairs: list[tuple[VariableInfo, VariableInfo]],
+                       naming: str = "tf1") -> list[DiffEntry]:
     """One entry per misplaced variable, except that a prefix shared by several is one entry."""
     groups: dict[tuple[str, str], list[tuple[VariableInfo, VariableInfo]]] = {}
     for pair in pairs:
@@ -180,12 +228,14 @@ def _misplaced_entries(pairs: list[tuple[VariableInfo, VariableInfo]]) -> list[D
     for (relation, prefix), members in sorted(groups.items()):
         if len(members) > 1:
             exp, y = min(members, key=lambda pair: pair[1].name)
-            reason = _grouped_prefix_reason(relation, prefix, len(members), exp.name, y.name)
+            reason = _grouped_prefix_reason(relation, prefix, len(members), exp.name, y.name,
+                                            naming)
             entries.append(DiffEntry("misplaced", f"{prefix}/", reason, exp.name, y.name))
     for pair in pairs:
         if id(pair) not in grouped:
             exp, y = pair
-            entries.append(DiffEntry("misplaced", y.name, _explain_misplaced(exp.name, y.name), exp.name, y.name))
+            explain = _explain_misplaced_tf2 if naming == "tf2" else _explain_misplaced
+            entries.append(DiffEntry("misplaced", y.name, explain(exp.name, y.name), exp.name, y.name))
     return entries
 
 
@@ -239,9 +289,13 @@ def _collection_reason(name: str, missing: set[str], extra: set[str]) -> str:
 
 
 def diff_trees(
-    expected: ScopeTree, yours: ScopeTree, compare: tuple[str, ...] = ("names", "shapes", "collections")
+    expected: ScopeTree, yours: ScopeTree, compare: tuple[str, ...] = ("names", "shapes", "collections"),
+    naming: str = "tf1",
 ) -> TreeDiff:
-    """Compare two trees' variables (and, with ``"ops"`` in ``compare``, their name scopes)."""
+    """Compare two trees' variables (and, with ``"ops"`` in ``compare``, their name scopes);
+    ``naming`` (one of NAMINGS) picks the advice the reasons give."""
+    if naming not in NAMINGS:
+        raise ValueError(f"naming must be one of {NAMINGS}; got {naming!r}")
     result = TreeDiff(expected_count=len(expected.variables), yours_count=len(yours.variables))
     exp_by_name = {v.name: v for v in expected.variables}
     your_by_name = {v.name: v for v in yours.variables}
@@ -252,11 +306,12 @@ def diff_trees(
     copies = [y for y in extra if any(_is_uniquified_copy(y.name, n) for n in exp_by_name if n in your_by_name)]
     for y in copies:
         original = next(n for n in sorted(exp_by_name) if n in your_by_name and _is_uniquified_copy(y.name, n))
-        entries.append(DiffEntry("extra copy", y.name, _copy_reason(original, y.name), original, y.name))
+        entries.append(DiffEntry("extra copy", y.name, _copy_reason(original, y.name, naming),
+                                 original, y.name))
     extra = [y for y in extra if y not in copies]
     if "names" in compare:
         pairs = _pair_unmatched(missing, extra)
-        entries.extend(_misplaced_entries(pairs))
+        entries.extend(_misplaced_entries(pairs, naming))
         paired_expected = {e.name for e, _ in pairs}
         paired_yours = {y.name for _, y in pairs}
         for exp in missing:

@@ -307,6 +307,7 @@ class BuildExercise(Exercise):
 
     kind = "build"
     how_to_make_variables = "Use tf.get_variable or a slim layer inside it."
+    naming = "tf1"  # the tree diff's advice: variable scopes and reuse (kit.diff.NAMINGS)
 
     def __init__(
         self,
@@ -486,7 +487,7 @@ class BuildExercise(Exercise):
                 "(no `tf.Graph().as_default()` inside the function) from the inputs it is given."
                 + self._hint_suggestion(),
             )
-        found = tree_diff.diff_trees(reference.tree, run.tree, self.compare)
+        found = tree_diff.diff_trees(reference.tree, run.tree, self.compare, self.naming)
         custom = self._extra_reasons(reference, run)
         if found.empty and not custom:
             return self._correct(run)

@@ -34,6 +34,7 @@ class ModelExercise(BuildExercise):
 
     kind = "tf2 build"
     how_to_make_variables = "Make them with tf.Variable in `__init__`."
+    naming = "tf2"  # the tree diff's advice: name scopes and modules, not reuse
 
     def __init__(self, *args, make_model: Callable[[type], Any], **kwargs):
         kwargs.setdefault("compare", ("names", "shapes"))

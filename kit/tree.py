@@ -32,6 +32,12 @@ PLUMBING_OP_TYPES = frozenset(
     {"ReadVariableOp", "AssignVariableOp", "VarIsInitializedOp", "Assign", "IsVariableInitialized"}
 )
 
+# A tf.train.Saver's save and restore ops. Its name scope (``save/``, ``save_1/``) reads
+# every variable to write it to a checkpoint: that is not the variable being shared, and
+# its ops are plumbing (hidden with the initializers and reads).
+SAVER_OP_TYPES = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename",
+                            "Save", "SaveSlices", "Restore", "RestoreSlice"})
+
 _NUMBERED = re.compile(r"^(?P<base>.+)_(?P<index>\d+)$")
 # tf.get_variable calls a regularizer once at the root to see whether it returns None;
 # that probe (``l2_regularizer/L2Loss``) reads the variable but computes nothing used.
@@ -190,6 +196,24 @@ def reader_ops(variable_op) -> list:
     ]
 
 
+def saver_scopes(graph) -> set[str]:
+    """Name scopes a ``tf.train.Saver`` built (``save/``, ``save_1/``...): where its save and
+    restore ops live."""
+    return {op.name.rsplit("/", 1)[0] for op in graph.get_operations()
+            if op.type in SAVER_OP_TYPES and "/" in op.name}
+
+
+def in_scopes(name: str, scopes: set[str]) -> bool:
+    """True if ``name`` is one of ``scopes`` or inside one of them."""
+    return any(name == scope or name.startswith(scope + "/") for scope in scopes)
+
+
+def reader_scopes(variable_op, savers: set[str] = frozenset()) -> tuple[str, ...]:
+    """The name scopes whose ops read a variable, a Saver's scopes (``savers``) left out."""
+    scopes = {parent_scope(op.name) for op in reader_ops(variable_op)}
+    return tuple(sorted(scope for scope in scopes if not in_scopes(scope, savers)))
+
+
 def _regularized_variable_ops(graph) -> set[str]:
     """Names of variable ops that a REGULARIZATION_LOSSES tensor depends on."""
     found: set[str] = set()
@@ -240,12 +264,12 @@ class ScopeTree:
                     by_op.setdefault(item.op.name, item)
                     membership.setdefault(item.op.name, set()).add(key)
         regularized = _regularized_variable_ops(graph)
+        savers = saver_scopes(graph)
         variables = []
         for op_name, var in by_op.items():
             keys = set(membership[op_name])
             if op_name in regularized:
                 keys.add(REGULARIZED)
-            reader_scopes = sorted({parent_scope(op.name) for op in reader_ops(var.op)})
             variables.append(
                 VariableInfo(
                     name=op_name,
@@ -254,12 +278,13 @@ class ScopeTree:
                     trainable="trainable_variables" in keys,
                     device=var.device or "",
                     collections=_short_collections(keys),
-                    reader_scopes=tuple(reader_scopes),
+                    reader_scopes=reader_scopes(var.op, savers),
                 )
             )
         variable_op_names = set(by_op)
         ops = [
-            OpInfo(op.name, op.type, is_plumbing(op, variable_op_names))
+            OpInfo(op.name, op.type,
+                   in_scopes(op.name, savers) or is_plumbing(op, variable_op_names))
             for op in graph.get_operations()
         ]
         return cls(variables, ops)

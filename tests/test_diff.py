@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import kit
 from kit.diff import deuniquify, diff_html, diff_text, diff_trees
 from kit.tree import ScopeTree, VariableInfo
@@ -84,6 +86,32 @@ def test_a_prefix_missing_from_many_names_is_one_difference():
         "expected): tf.get_variable ignores name_scope, so `vgg_16/` must be a variable_scope; "
         "open `tf.variable_scope('vgg_16')` around them"
     )
+
+
+TF1_WORDS = ("variable_scope", "get_variable", "reuse=", "AUTO_REUSE", "reuse_variables")
+
+
+@pytest.mark.parametrize("expected, yours, wanted", [
+    (["tower/w"], ["w"], "`tower/` is missing. A TF2 variable's name takes the name scopes open "
+                         "when it is made: make it inside a `tf.name_scope`, or a module's "
+                         "`with self.name_scope:`"),
+    (["w"], ["mlp/w"], "the extra `mlp/` is a name scope that was open when the variable was made"),
+    (["a/w", "a/b"], ["w", "b"], "`a/` is missing from 2 names"),
+    (["w", "b"], ["m/w", "m/b"], "2 names have an extra `m/` prefix"),
+    (["mlp/w"], ["mlp/w", "mlp_1/w"], "were made again instead of reused; make each one once"),
+    (["mlp/hidden/w"], ["mlp/out/w"], "check the name scopes and module names around it"),
+], ids=["missing", "extra", "missing-many", "extra-many", "copy", "other-scope"])
+def test_tf2_naming_gives_tf2_advice_and_no_tf1_api(expected, yours, wanted):
+    found = diff_trees(tree(*map(var, expected)), tree(*map(var, yours)), ("names",), naming="tf2")
+    [entry] = found.entries
+    assert wanted in entry.reason
+    assert "lesson 08" in entry.reason
+    assert not [word for word in TF1_WORDS if word in entry.reason], entry.reason
+
+
+def test_an_unknown_naming_is_refused():
+    with pytest.raises(ValueError, match="naming must be one of"):
+        diff_trees(tree(var("w")), tree(var("w")), naming="keras")
 
 
 def test_an_extra_prefix_on_many_names_is_one_difference():

@@ -85,6 +85,9 @@ def test_dense_without_any_name_scope_gets_the_same_reason():
     feedback = q4.check(answer_from(q4, code))
     assert feedback.outcome is Outcome.INCORRECT
     assert "without the layer's name" in feedback.to_text()
+    # The tree diff under it speaks TF2 too: no variable_scope or reuse advice for a tf.Module.
+    assert "variable_scope" not in feedback.to_text() and "reuse=" not in feedback.to_text()
+    assert "lesson 08, section 3" in feedback.to_text()
 
 
 def test_name_scope_around_only_the_weights_leaves_the_biases_unnamed():

@@ -302,6 +302,7 @@ def test_layers_made_outside_the_name_scope_lose_the_module_name():
     feedback = check_code(q6, outside)
     assert feedback.outcome is Outcome.INCORRECT
     assert "your variables are called `conv1/kernel`..., without the module's name `body/`" in feedback.to_text()
+    assert "variable_scope" not in feedback.to_text() and "reuse=" not in feedback.to_text()
 
 
 def test_a_body_without_the_pool_has_four_times_the_features():

@@ -302,6 +302,29 @@ def test_regularized_variable_used_by_one_layer_is_not_shared():
     assert tree.variable("layer/w").reader_scopes == ("layer",)
 
 
+@pytest.mark.parametrize("savers", [1, 2])
+def test_a_savers_reads_do_not_make_a_variable_shared(savers):
+    with kit.fresh_graph() as graph:
+        x = tf.placeholder(tf.float32, [None, 3])
+        with tf.variable_scope("layer"):
+            w = tf.get_variable("w", [3, 2])
+        with tf.variable_scope("body"):
+            body_w = tf.get_variable("w", [3, 2])
+        for tower in ("tower_a", "tower_b"):
+            with tf.name_scope(tower):
+                tf.matmul(x, body_w)
+        tf.matmul(x, w, name="logits")
+        for _ in range(savers):
+            tf.train.Saver()  # save/, then save_1/
+    tree = ScopeTree.from_graph(graph)
+    assert tree.variable("layer/w").reader_scopes == ("",)
+    assert not tree.variable("layer/w").shared
+    assert tree.variable("body/w").reader_scopes == ("tower_a", "tower_b")
+    assert "save" not in render_text(tree, ViewOptions(view="variables"))
+    # The Saver's own ops are plumbing: shown in the ops view only with plumbing on.
+    assert all(op.plumbing for op in tree.ops if op.name.split("/")[0].startswith("save"))
+
+
 # --- the clone pattern (the TensorNets guide, with tf_slim's resnet_v1_50) -----------
 
 
